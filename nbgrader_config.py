@@ -1,0 +1,42 @@
+"""nbgrader configuration: `solutions/` holds the source notebooks, `notebooks/` the student release.
+
+Each chapter folder `NN_slug/` is one assignment. Student work (`submitted/`, `autograded/`,
+`feedback/`, `gradebook.db`) stays out of git.
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
+
+course_root = Path(__file__).resolve().parent
+c.CourseDirectory.root = str(course_root)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}"
+
+# Ungraded questions keep a model answer in a markdown cell tagged "answer": the site shows it in a
+# dropdown, the student notebook leaves it out.
+c.TagRemovePreprocessor.enabled = True
+c.TagRemovePreprocessor.remove_cell_tags = {"answer"}
+c.GenerateAssignment.preprocessors = [
+    "nbconvert.preprocessors.TagRemovePreprocessor",
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Every chapter runs in well under two minutes; a cell that needs longer is a bug.
+c.Execute.timeout = 300
+c.Execute.kernel_name = "recsys-course"

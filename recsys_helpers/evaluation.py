@@ -1,0 +1,190 @@
+"""Full-ranking top-k recommendation and evaluation from a score matrix.
+
+A model hands over a dense score matrix (one row per user, one column per item, higher = more
+recommendable). The helpers here mask the items a user has already seen, take the top k items of
+every row at once (no Python loop over items), and evaluate them against held-out interactions.
+:func:`evaluate_sampled` is the cheaper, biased protocol that chapter 02 contrasts with full ranking.
+
+Introduced in chapter 02 (Evaluation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from recsys_helpers.metrics import evaluate_topk
+
+__all__ = ["top_k_items", "evaluate_full_ranking", "evaluate_sampled"]
+
+DEFAULT_METRICS = ("precision", "recall", "hit_rate", "map", "mrr", "ndcg")
+
+
+def _check_scores(scores: np.ndarray) -> np.ndarray:
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be a 2-D array (num_users, num_items), got shape {scores.shape}")
+    if np.isnan(scores).any():
+        raise ValueError("scores contain NaN; a model must give every user-item pair a number")
+    return scores
+
+
+def _check_matrix(name: str, matrix, shape: tuple[int, int]) -> sp.csr_matrix:
+    if not sp.issparse(matrix):
+        raise ValueError(f"{name} must be a scipy.sparse matrix (num_users, num_items)")
+    if matrix.shape != shape:
+        raise ValueError(f"{name} has shape {matrix.shape}, but scores have shape {shape}")
+    return sp.csr_matrix(matrix)
+
+
+def top_k_items(scores: np.ndarray, k: int, *, exclude: sp.spmatrix | None = None) -> np.ndarray:
+    """Indices of the ``k`` highest-scoring items of every user, best first.
+
+    Parameters
+    ----------
+    scores : array of shape (num_users, num_items)
+        Any real numbers; higher means more recommendable. NaN is rejected.
+    k : int
+        List length, 1 <= k <= num_items.
+    exclude : sparse matrix of shape (num_users, num_items), optional
+        Non-zero entries (typically the training interactions) are never recommended.
+
+    Returns
+    -------
+    ndarray of int64, shape (num_users, k)
+        Column indices into ``scores``. Ties are broken by the lower item index.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, NaN scores, k out of range, or a user with fewer than k items left after
+        exclusion.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> scores = np.array([[0.1, 0.9, 0.5], [0.3, 0.2, 0.8]])
+    >>> top_k_items(scores, 2, exclude=sp.csr_matrix([[0, 1, 0], [0, 0, 0]])).tolist()
+    [[2, 0], [2, 0]]
+
+    Introduced in chapter 02 (Evaluation).
+    """
+    scores = _check_scores(scores)
+    num_items = scores.shape[1]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= num_items:
+        raise ValueError(f"k must be an integer in [1, {num_items}], got {k!r}")
+    if exclude is not None:
+        exclude = _check_matrix("exclude", exclude, scores.shape)
+        remaining = num_items - np.diff((exclude != 0).astype(np.int8).tocsr().indptr)
+        if (remaining < k).any():
+            user = int(np.argmax(remaining < k))
+            raise ValueError(f"user row {user} has only {remaining[user]} items left after exclusion, fewer than k={k}")
+        scores = scores.copy()
+        rows, cols = exclude.nonzero()
+        scores[rows, cols] = -np.inf
+    # A stable sort of the negated scores breaks ties by the lower item index.
+    return np.argsort(-scores, axis=1, kind="stable")[:, :k].astype(np.int64)
+
+
+def _relevant_sets(test: sp.csr_matrix) -> dict[int, set[int]]:
+    return {
+        user: set(test.indices[test.indptr[user]:test.indptr[user + 1]].tolist())
+        for user in np.flatnonzero(np.diff(test.indptr))
+    }
+
+
+def evaluate_full_ranking(
+    scores: np.ndarray,
+    train: sp.spmatrix,
+    test: sp.spmatrix,
+    *,
+    k: int = 10,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> dict[str, float]:
+    """Rank every item the user has not seen in ``train`` and score the top ``k`` against ``test``.
+
+    Parameters
+    ----------
+    scores : array of shape (num_users, num_items)
+        The model's scores for every user-item pair.
+    train, test : sparse matrices of shape (num_users, num_items)
+        Non-zero entries are the training interactions (excluded from the ranking) and the
+        held-out relevant items.
+    k : int, default 10
+    metrics : sequence of str
+        Names accepted by :func:`recsys_helpers.metrics.evaluate_topk`.
+
+    Returns
+    -------
+    dict
+        Mean of each metric over users with at least one test item, in [0, 1], plus
+        ``num_users``.
+
+    Introduced in chapter 02 (Evaluation).
+    """
+    scores = _check_scores(scores)
+    test = _check_matrix("test", test, scores.shape)
+    top = top_k_items(scores, k, exclude=train)
+    relevant = _relevant_sets(test)
+    recommendations = {user: top[user].tolist() for user in relevant}
+    return evaluate_topk(recommendations, relevant, k=k, metrics=metrics)
+
+
+def evaluate_sampled(
+    scores: np.ndarray,
+    train: sp.spmatrix,
+    test: sp.spmatrix,
+    *,
+    k: int = 10,
+    num_negatives: int = 100,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Sampled evaluation: rank each test item among ``num_negatives`` random unseen items.
+
+    This is the protocol of many neural recommender papers. It is cheaper than full ranking but
+    its hit rate and NDCG are inflated and can even order models differently (Krichene and
+    Rendle, 2020); chapter 02 measures both on the same scores.
+
+    Parameters
+    ----------
+    scores : array of shape (num_users, num_items)
+    train, test : sparse matrices of shape (num_users, num_items)
+        Negatives are drawn from items absent from both matrices for that user.
+    k : int, default 10
+        Cut-off within the list of ``num_negatives + 1`` candidates.
+    num_negatives : int, default 100
+    seed : int, default 0
+
+    Returns
+    -------
+    dict
+        ``hit_rate`` and ``ndcg`` averaged over all (user, test item) pairs, and ``num_pairs``.
+        With one relevant item among the candidates, NDCG@k = 1 / log2(rank + 1) when the rank
+        is at most k.
+
+    Introduced in chapter 02 (Evaluation).
+    """
+    scores = _check_scores(scores)
+    train = _check_matrix("train", train, scores.shape)
+    test = _check_matrix("test", test, scores.shape)
+    if num_negatives < 1:
+        raise ValueError(f"num_negatives must be >= 1, got {num_negatives}")
+    if not 1 <= k <= num_negatives + 1:
+        raise ValueError(f"k must be in [1, num_negatives + 1 = {num_negatives + 1}], got {k}")
+    rng = np.random.default_rng(seed)
+    seen = (train + test) != 0
+    hits, gains = [], []
+    for user in np.flatnonzero(np.diff(test.indptr)):
+        unseen = np.flatnonzero(~seen[user].toarray().ravel())
+        if unseen.size < num_negatives:
+            raise ValueError(f"user row {user} has only {unseen.size} unseen items, fewer than num_negatives")
+        negatives = rng.choice(unseen, size=num_negatives, replace=False)
+        positives = test.indices[test.indptr[user]:test.indptr[user + 1]]
+        # rank of each positive among the negatives (1 = best); ties count against the positive
+        ranks = 1 + (scores[user, negatives][None, :] >= scores[user, positives][:, None]).sum(axis=1)
+        hits.append(ranks <= k)
+        gains.append(np.where(ranks <= k, 1.0 / np.log2(ranks + 1), 0.0))
+    hits, gains = np.concatenate(hits), np.concatenate(gains)
+    return {"hit_rate": float(hits.mean()), "ndcg": float(gains.mean()), "num_pairs": int(hits.size)}

@@ -1,0 +1,152 @@
+"""Execute every chapter once with papermill and prepare the executed copies for the site.
+
+For each source notebook ``solutions/NN_slug/NN_slug.ipynb`` this writes
+
+- ``book/chapters/NN_slug.ipynb``: the executed notebook, prepared for the site (solution code
+  folded behind a "Show solution" toggle, hidden tests stripped, model answers in dropdowns, a link
+  to the student notebook). Tests read their recorded figures from it; the site renders it.
+- ``book/chapters/NN_slug.json``: the fingerprint of what was executed and how long it took.
+
+A chapter is executed again only when its fingerprint changes: the notebook, the helpers package,
+the pinned requirements or this script. ``python scripts/execute_chapters.py --help`` for options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+STUDENT_NOTEBOOKS = ROOT / "notebooks"
+EXECUTED = ROOT / "book" / "chapters"
+KERNEL_NAME = "recsys-course"
+CELL_TIMEOUT_SECONDS = 300
+
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
+
+
+def chapter_sources() -> list[Path]:
+    """Return the source notebooks ``solutions/NN_slug/NN_slug.ipynb`` in chapter order."""
+    return sorted(p for p in SOLUTIONS.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def fingerprint(source: Path) -> str:
+    """Hash of everything an execution depends on: the notebook, helpers, pins and this script."""
+    digest = hashlib.sha256()
+    inputs = [source, ROOT / "requirements.txt", Path(__file__).resolve()]
+    inputs += sorted((ROOT / "recsys_helpers").rglob("*.py"))
+    for path in inputs:
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def prepare_for_site(nb: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+    """Turn an executed source notebook into the page a reader sees.
+
+    Solution cells keep their code but fold it behind a "Show solution" toggle, hidden tests are
+    removed from test cells, markdown cells tagged ``answer`` become a closed dropdown, and a note
+    after the title links to the student notebook.
+    """
+    for cell in nb.cells:
+        grading = cell.metadata.get("nbgrader", {})
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "code" and grading.get("solution"):
+            cell.source = SOLUTION_MARKER.sub("", cell.source)
+            tags.append("hide-input")
+            cell.metadata["mystnb"] = {
+                "code_prompt_show": "Show solution",
+                "code_prompt_hide": "Hide solution",
+            }
+        elif cell.cell_type == "code" and grading.get("grade"):
+            stripped = HIDDEN_TESTS.sub("", cell.source).rstrip()
+            if stripped != cell.source.rstrip():
+                stripped += "\n# (more tests, hidden here, run when the notebook is graded)"
+            cell.source = stripped
+        elif cell.cell_type == "markdown" and "answer" in tags:
+            cell.source = f":::{{admonition}} A model answer\n:class: dropdown\n\n{cell.source}\n:::"
+    student = STUDENT_NOTEBOOKS / chapter / f"{chapter}.ipynb"
+    link = os.path.relpath(student, EXECUTED).replace(os.sep, "/")
+    note = nbformat.v4.new_markdown_cell(
+        ":::{note}\nTo work the exercises yourself, download the "
+        f"{{download}}`student notebook <{link}>` and open it in JupyterLab "
+        "(see [How to use this course](../how_to_use.md)).\n:::"
+    )
+    note.metadata["tags"] = ["student-notebook-link"]
+    nb.cells.insert(1, note)
+    return nb
+
+
+def execute(source: Path, *, log_output: bool) -> float:
+    """Execute ``source`` with papermill, write the site copy and its fingerprint; return seconds."""
+    chapter = source.stem
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=EXECUTED) as tmp:
+        raw = Path(tmp) / source.name
+        start = time.perf_counter()
+        papermill.execute_notebook(
+            str(source),
+            str(raw),
+            kernel_name=KERNEL_NAME,
+            cwd=str(source.parent),
+            execution_timeout=CELL_TIMEOUT_SECONDS,
+            log_output=log_output,
+            progress_bar=False,
+        )
+        seconds = time.perf_counter() - start
+        nb = prepare_for_site(nbformat.read(raw, as_version=4), chapter)
+        site_copy = Path(tmp) / "site.ipynb"
+        nbformat.write(nb, site_copy)
+        os.replace(site_copy, EXECUTED / source.name)
+    record = {"chapter": chapter, "fingerprint": fingerprint(source), "seconds": round(seconds, 1)}
+    (EXECUTED / f"{chapter}.json").write_text(json.dumps(record, indent=2) + "\n")
+    return seconds
+
+
+def is_up_to_date(source: Path) -> bool:
+    """True when the executed copy exists and was made from exactly these inputs."""
+    record = EXECUTED / f"{source.stem}.json"
+    if not (record.exists() and (EXECUTED / source.name).exists()):
+        return False
+    return json.loads(record.read_text()).get("fingerprint") == fingerprint(source)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="*", help="chapter folder names (default: all)")
+    parser.add_argument("--force", action="store_true", help="execute even when up to date")
+    parser.add_argument("--log-output", action="store_true", help="stream cell output")
+    args = parser.parse_args(argv)
+
+    sources = chapter_sources()
+    if args.chapters:
+        unknown = set(args.chapters) - {s.stem for s in sources}
+        if unknown:
+            parser.error(f"unknown chapter(s): {', '.join(sorted(unknown))}")
+        sources = [s for s in sources if s.stem in args.chapters]
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    for source in sources:
+        if not args.force and is_up_to_date(source):
+            print(f"{source.stem}: up to date")
+            continue
+        print(f"{source.stem}: executing ...", flush=True)
+        seconds = execute(source, log_output=args.log_output)
+        print(f"{source.stem}: executed in {seconds:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Shared fixtures: repository paths, the chapter list and the figures a chapter recorded."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXECUTED = ROOT / "book" / "chapters"
+CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+
+
+def recorded_figures(chapter: str) -> dict[str, object]:
+    """Values a chapter recorded with ``myst_nb.glue`` in its executed copy, by name.
+
+    Plain Python literals (numbers, strings, lists, dicts) come back as Python objects; anything
+    else (a figure, a DataFrame) comes back as its ``text/plain`` representation.
+    """
+    path = EXECUTED / f"{chapter}.ipynb"
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make execute` first")
+    figures: dict[str, object] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is None:
+                continue
+            text = output["data"].get("text/plain", "")
+            try:
+                figures[name] = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                figures[name] = text
+    return figures
+
+
+def execution_record(chapter: str) -> dict:
+    """The fingerprint and run time that ``scripts/execute_chapters.py`` stored for a chapter."""
+    return json.loads((EXECUTED / f"{chapter}.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def figures():
+    """``figures(chapter)`` -> the chapter's recorded values, read once per session."""
+    cache: dict[str, dict] = {}
+
+    def read(chapter: str) -> dict:
+        if chapter not in cache:
+            cache[chapter] = recorded_figures(chapter)
+        return cache[chapter]
+
+    return read

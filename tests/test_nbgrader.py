@@ -1,0 +1,116 @@
+"""nbgrader checks for every chapter (assignment).
+
+- the committed student notebooks are exactly what ``nbgrader generate_assignment`` makes;
+- ``nbgrader validate`` passes on every source notebook;
+- ``nbgrader validate --invert`` shows every graded test fails on the blank student notebook;
+- autograding the solution submitted as a student gives full marks, with the points per exercise
+  recorded in the gradebook equal to those in the source.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.validator import Validator
+from traitlets.config import Config
+
+from conftest import CHAPTERS, ROOT
+
+pytestmark = pytest.mark.nbgrader
+STUDENT = "ci_student"
+BIN = Path(sys.executable).parent
+
+
+def nbgrader(*args: str, cwd: Path) -> None:
+    """Run an nbgrader command in ``cwd``; fail with its log when it fails."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # it calls alembic
+    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        pytest.fail(f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def graded_cells(path: Path) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell in a notebook."""
+    nb = nbformat.read(path, as_version=4)
+    return {
+        cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"]
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """A scratch copy of the course with every assignment released and one solution submitted."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    for chapter in CHAPTERS:
+        nbgrader("generate_assignment", chapter, "--force", cwd=root)
+        submission = root / "submitted" / STUDENT / chapter
+        submission.mkdir(parents=True)
+        shutil.copy(root / "solutions" / chapter / f"{chapter}.ipynb", submission)
+    return root
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebook_is_the_generated_release(course, chapter):
+    committed = sorted(p.name for p in (ROOT / "notebooks" / chapter).iterdir())
+    generated = sorted(p.name for p in (course / "notebooks" / chapter).iterdir())
+    assert committed == generated, "run `make release`: the student folder differs"
+    for name in generated:
+        mine = json.loads((ROOT / "notebooks" / chapter / name).read_text())
+        fresh = json.loads((course / "notebooks" / chapter / name).read_text())
+        assert mine == fresh, f"notebooks/{chapter}/{name} is stale: run `make release`"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_has_graded_exercises(chapter):
+    points = graded_cells(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    assert len(points) >= 5, f"{chapter} has {len(points)} graded test cells, expected at least 5"
+    assert all(p > 0 for p in points.values())
+
+
+def validator(**options) -> Validator:
+    config = Config()
+    config.Execute.timeout = 300
+    return Validator(config=config, **options)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solution_passes_its_tests(chapter):
+    results = validator().validate(str(ROOT / "solutions" / chapter / f"{chapter}.ipynb"))
+    assert results == {}, results
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_blank_student_notebook_fails_every_test(chapter):
+    results = validator(invert=True).validate(str(ROOT / "notebooks" / chapter / f"{chapter}.ipynb"))
+    passed = [cell["source"].splitlines()[0] for cell in results.get("passed", [])]
+    assert "changed" not in results, results
+    assert passed == [], f"tests that pass on the blank notebook: {passed}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_autograded_solution_gets_full_marks(course, chapter):
+    nbgrader("autograde", chapter, "--student", STUDENT, "--force", cwd=course)
+    source_points = graded_cells(course / "solutions" / chapter / f"{chapter}.ipynb")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(chapter, STUDENT)
+        assert submission.max_score == sum(source_points.values())
+        assert submission.score == submission.max_score
+        recorded = {
+            grade.name: grade.max_score
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.cell.cell_type == "code"
+        }
+    assert recorded == source_points
