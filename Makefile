@@ -41,7 +41,7 @@ book: execute ## execute the chapters and build the site into _build/html
 	@echo "Site: $(CURDIR)/_build/html/index.html"
 
 test: book ## every check: unit tests, executed chapters, nbgrader, site build
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 unit: $(STAMP) ## only the fast unit tests of recsys_helpers
 	$(BIN)/python -m pytest -m "not chapters and not nbgrader"

@@ -42,13 +42,17 @@ def chapter_sources() -> list[Path]:
     return sorted(p for p in SOLUTIONS.glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
-def fingerprint(source: Path) -> str:
-    """Hash of everything an execution depends on: the notebook, helpers, pins and this script."""
+def chapter_inputs(source: Path) -> list[Path]:
+    """Everything an execution of ``source`` depends on: the notebook, helpers, pins and this script."""
+    helpers = sorted((ROOT / "recsys_helpers").rglob("*.py"))
+    return [source, ROOT / "requirements.txt", Path(__file__).resolve(), *helpers]
+
+
+def fingerprint(paths: list[Path]) -> str:
+    """SHA-256 over the names and contents of ``paths``."""
     digest = hashlib.sha256()
-    inputs = [source, ROOT / "requirements.txt", Path(__file__).resolve()]
-    inputs += sorted((ROOT / "recsys_helpers").rglob("*.py"))
-    for path in inputs:
-        digest.update(path.relative_to(ROOT).as_posix().encode())
+    for path in paths:
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -110,7 +114,7 @@ def execute(source: Path, *, log_output: bool) -> float:
         site_copy = Path(tmp) / "site.ipynb"
         nbformat.write(nb, site_copy)
         os.replace(site_copy, EXECUTED / source.name)
-    record = {"chapter": chapter, "fingerprint": fingerprint(source), "seconds": round(seconds, 1)}
+    record = {"chapter": chapter, "fingerprint": fingerprint(chapter_inputs(source)), "seconds": round(seconds, 1)}
     (EXECUTED / f"{chapter}.json").write_text(json.dumps(record, indent=2) + "\n")
     return seconds
 
@@ -120,7 +124,7 @@ def is_up_to_date(source: Path) -> bool:
     record = EXECUTED / f"{source.stem}.json"
     if not (record.exists() and (EXECUTED / source.name).exists()):
         return False
-    return json.loads(record.read_text()).get("fingerprint") == fingerprint(source)
+    return json.loads(record.read_text()).get("fingerprint") == fingerprint(chapter_inputs(source))
 
 
 def main(argv: list[str] | None = None) -> int:

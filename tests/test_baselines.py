@@ -17,9 +17,10 @@ BLOCKS = sp.csr_matrix(np.kron(np.eye(2), np.ones((3, 3))))
 
 
 def leave_one_out(matrix):
-    """Hide each user's first item; return (train, hidden item per user)."""
+    """Hide one item per user, a different one for each user of a group, so every hidden item is
+    still seen in training by the group's other users; return (train, hidden item per user)."""
     dense = matrix.toarray()
-    hidden = dense.argmax(axis=1)
+    hidden = np.array([3 * (user // 3) + user % 3 for user in range(len(dense))])
     dense[np.arange(len(dense)), hidden] = 0
     return sp.csr_matrix(dense), hidden
 
@@ -55,8 +56,8 @@ def test_item_knn_score_is_the_weighted_sum_worked_by_hand():
 
 def test_pearson_differs_from_cosine_on_ratings():
     ratings = sp.csr_matrix([[5.0, 4.0, 1.0], [4.0, 5.0, 2.0], [1.0, 2.0, 5.0]])
-    pearson = UserKNN(num_neighbors=2, similarity="pearson").fit(ratings).similarity_
-    cosine = UserKNN(num_neighbors=2, similarity="cosine").fit(ratings).similarity_
+    pearson = UserKNN(num_neighbors=3, similarity="pearson").fit(ratings).similarity_
+    cosine = UserKNN(num_neighbors=3, similarity="cosine").fit(ratings).similarity_
     assert pearson[0, 2] < 0 < cosine[0, 2]  # opposite tastes: negative correlation, positive cosine
     centered = ratings.toarray() - ratings.toarray().mean(axis=1, keepdims=True)
     assert pearson[0, 1] == pytest.approx(np.corrcoef(centered[0], centered[1])[0, 1])

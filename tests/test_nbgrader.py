@@ -1,7 +1,7 @@
 """nbgrader checks for every chapter (assignment).
 
 - the committed student notebooks are exactly what ``nbgrader generate_assignment`` makes;
-- ``nbgrader validate`` passes on every source notebook;
+- ``nbgrader validate`` passes on every source notebook (as executed for the site);
 - ``nbgrader validate --invert`` shows every graded test fails on the blank student notebook;
 - autograding the solution submitted as a student gives full marks, with the points per exercise
   recorded in the gradebook equal to those in the source.
@@ -19,10 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.preprocessors import CheckCellMetadata
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, EXECUTED, ROOT
 
 pytestmark = pytest.mark.nbgrader
 STUDENT = "ci_student"
@@ -87,7 +88,12 @@ def validator(**options) -> Validator:
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_solution_passes_its_tests(chapter):
-    results = validator().validate(str(ROOT / "solutions" / chapter / f"{chapter}.ipynb"))
+    # One execution feeds everything: validate the copy papermill executed for the site instead of
+    # executing the source a second time (papermill already stops on any failing cell).
+    executed = EXECUTED / f"{chapter}.ipynb"
+    if not executed.exists():
+        pytest.fail(f"{executed.relative_to(ROOT)} is missing: run `make execute` first")
+    results = validator(preprocessors=[CheckCellMetadata]).validate(str(executed))
     assert results == {}, results
 
 

@@ -1,0 +1,325 @@
+"""Datasets: MovieLens-100k from local files, and a small seeded synthetic dataset for tests.
+
+:func:`load_movielens_100k` looks for the data in this order, and never downloads unless asked:
+
+1. ``path`` or the environment variable ``RECSYS_ML100K_PATH``: a folder with the GroupLens files
+   (``u.data``, ``u.item``, ``u.user``), a folder with RecBole's atomic files (``ml-100k.inter``,
+   ``ml-100k.item``, ``ml-100k.user``), or the GroupLens ``ml-100k.zip`` archive itself;
+2. the copy shipped inside the ``recbole`` wheel (``recbole/dataset_example/ml-100k/``), read as
+   plain files without importing recbole;
+3. with ``download=True`` only: the official GroupLens archive, fetched by
+   :func:`download_movielens_100k` into a cache and checked against its published size and MD5.
+
+Introduced in chapter 01 (Basics).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MovieLens100K",
+    "GENRES",
+    "ML100K_URL",
+    "ML100K_MD5",
+    "ML100K_SIZE",
+    "load_movielens_100k",
+    "download_movielens_100k",
+    "make_synthetic_interactions",
+]
+
+ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+ML100K_MD5 = "0e33842e24a9c977be4e0107933c0723"
+ML100K_SIZE = 4_924_029
+PATH_VARIABLE = "RECSYS_ML100K_PATH"
+CACHE_VARIABLE = "RECSYS_CACHE_DIR"
+
+#: The 19 genre flags of ``u.item``, in file order.
+GENRES = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+    "Thriller", "War", "Western",
+)
+
+
+@dataclass(frozen=True)
+class MovieLens100K:
+    """The three tables of MovieLens-100k.
+
+    Attributes
+    ----------
+    ratings : DataFrame, 100,000 rows
+        ``user_id`` (int64, 1..943), ``item_id`` (int64, 1..1682), ``rating`` (int64, 1..5),
+        ``timestamp`` (int64, Unix seconds).
+    items : DataFrame, 1,682 rows
+        ``item_id`` (int64), ``title`` (str, year stripped), ``year`` (Int64, missing for a few
+        items), ``genres`` (tuple of str from :data:`GENRES`).
+    users : DataFrame, 943 rows
+        ``user_id`` (int64), ``age`` (int64), ``gender`` (str, "M"/"F"), ``occupation`` (str),
+        ``zip_code`` (str).
+    source : str
+        Where the files were read from.
+    """
+
+    ratings: pd.DataFrame
+    items: pd.DataFrame
+    users: pd.DataFrame
+    source: str
+
+
+# --------------------------------------------------------------------------- readers
+def _split_title(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'Toy Story (1995)' -> ('Toy Story', 1995); titles without a year keep a missing year."""
+    parts = raw.str.extract(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$")
+    title = parts["title"].fillna(raw).str.strip()
+    return title, pd.to_numeric(parts["year"]).astype("Int64")
+
+
+def _finish(ratings: pd.DataFrame, items: pd.DataFrame, users: pd.DataFrame, source: str) -> MovieLens100K:
+    ratings = ratings.astype({"user_id": "int64", "item_id": "int64", "rating": "int64", "timestamp": "int64"})
+    ratings = ratings.sort_values(["timestamp", "user_id", "item_id"], kind="stable").reset_index(drop=True)
+    items = items.astype({"item_id": "int64"}).sort_values("item_id").reset_index(drop=True)
+    users = users.astype({"user_id": "int64", "age": "int64"}).sort_values("user_id").reset_index(drop=True)
+    for column in ("gender", "occupation", "zip_code"):
+        users[column] = users[column].astype(str)
+    unknown = set(ratings["item_id"]) - set(items["item_id"])
+    if unknown or set(ratings["user_id"]) - set(users["user_id"]):
+        raise ValueError(f"{source}: ratings refer to items or users missing from the other tables")
+    return MovieLens100K(ratings=ratings, items=items, users=users, source=source)
+
+
+def _read_grouplens(open_file, source: str) -> MovieLens100K:
+    """Read ``u.data``, ``u.item``, ``u.user``; ``open_file(name)`` returns a binary file object."""
+    with open_file("u.data") as f:
+        ratings = pd.read_csv(f, sep="\t", header=None, names=["user_id", "item_id", "rating", "timestamp"])
+    with open_file("u.item") as f:
+        raw = pd.read_csv(f, sep="|", header=None, encoding="latin-1",
+                          names=["item_id", "raw_title", "release_date", "video_date", "url", *GENRES])
+    flags = raw[list(GENRES)].to_numpy(dtype=bool)
+    title, year = _split_title(raw["raw_title"])
+    items = pd.DataFrame({
+        "item_id": raw["item_id"],
+        "title": title,
+        "year": year,
+        "genres": [tuple(g for g, on in zip(GENRES, row) if on) for row in flags],
+    })
+    with open_file("u.user") as f:
+        users = pd.read_csv(f, sep="|", header=None, names=["user_id", "age", "gender", "occupation", "zip_code"],
+                            dtype={"zip_code": str})
+    return _finish(ratings, items, users, source)
+
+
+def _read_atomic(folder: Path) -> MovieLens100K:
+    """Read RecBole's atomic files ``ml-100k.{inter,item,user}`` (tab-separated, typed headers)."""
+
+    def table(suffix: str, **kwargs) -> pd.DataFrame:
+        frame = pd.read_csv(folder / f"ml-100k.{suffix}", sep="\t", **kwargs)
+        frame.columns = [c.split(":")[0] for c in frame.columns]
+        return frame
+
+    ratings = table("inter")
+    raw = table("item", dtype={"release_year": str}, keep_default_na=False)
+    items = pd.DataFrame({
+        "item_id": raw["item_id"],
+        # RecBole spells the title of item 267 "unkonwn"; GroupLens has "unknown".
+        "title": raw["movie_title"].str.strip().replace("unkonwn", "unknown"),
+        "year": pd.to_numeric(raw["release_year"].where(raw["release_year"].str.fullmatch(r"\d{4}"))).astype("Int64"),
+        "genres": [tuple(g.split()) if g else () for g in raw["class"]],
+    })
+    users = table("user", dtype={"zip_code": str})
+    return _finish(ratings, items, users, str(folder))
+
+
+def _read_path(path: Path) -> MovieLens100K:
+    if path.is_file() and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = {Path(n).name: n for n in archive.namelist()}
+            missing = {"u.data", "u.item", "u.user"} - set(names)
+            if missing:
+                raise FileNotFoundError(f"{path} lacks {', '.join(sorted(missing))}")
+            return _read_grouplens(lambda name: io.BytesIO(archive.read(names[name])), str(path))
+    if (path / "u.data").exists():
+        return _read_grouplens(lambda name: open(path / name, "rb"), str(path))
+    if (path / "ml-100k.inter").exists():
+        return _read_atomic(path)
+    if (path / "ml-100k" / "u.data").exists():
+        return _read_path(path / "ml-100k")
+    raise FileNotFoundError(
+        f"{path} holds no MovieLens-100k data: expected u.data/u.item/u.user, "
+        "ml-100k.inter/.item/.user, or the ml-100k.zip archive"
+    )
+
+
+def recbole_copy() -> Path | None:
+    """The folder of the MovieLens-100k copy inside an installed ``recbole`` wheel, if any.
+
+    The package is located without importing it (importing recbole pulls heavy dependencies).
+    """
+    spec = importlib.util.find_spec("recbole")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "dataset_example" / "ml-100k"
+    return folder if (folder / "ml-100k.inter").exists() else None
+
+
+def load_movielens_100k(path: str | os.PathLike | None = None, *, download: bool = False) -> MovieLens100K:
+    """Load MovieLens-100k (Harper and Konstan, 2015) as three DataFrames.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Folder or ``ml-100k.zip`` to read; defaults to ``$RECSYS_ML100K_PATH``, then the copy inside
+        the ``recbole`` wheel.
+    download : bool, default False
+        When no local copy exists, fetch the official archive with
+        :func:`download_movielens_100k`. Off by default: nothing in the course downloads.
+
+    Returns
+    -------
+    MovieLens100K
+        ``ratings``, ``items``, ``users`` and ``source``; dtypes as documented on the class.
+
+    Introduced in chapter 01 (Basics).
+    """
+    if path is None and os.environ.get(PATH_VARIABLE):
+        path = os.environ[PATH_VARIABLE]
+    if path is not None:
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"MovieLens-100k path {path} does not exist")
+        return _read_path(path)
+    folder = recbole_copy()
+    if folder is not None:
+        return _read_atomic(folder)
+    if download:
+        return _read_path(download_movielens_100k())
+    raise FileNotFoundError(
+        "MovieLens-100k not found: install the pinned requirements (the recbole wheel carries a "
+        f"copy), set {PATH_VARIABLE} to a local copy, or call load_movielens_100k(download=True)"
+    )
+
+
+# --------------------------------------------------------------------------- download
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_movielens_100k(
+    cache_dir: str | os.PathLike | None = None,
+    *,
+    url: str = ML100K_URL,
+    md5: str = ML100K_MD5,
+    size: int = ML100K_SIZE,
+    timeout: float = 60.0,
+) -> Path:
+    """Download the GroupLens archive once into ``cache_dir`` and verify it; return its path.
+
+    The file is written to a temporary name and moved into place only after its size and MD5
+    match, so an interrupted or corrupted download never looks like a good one. A cached archive
+    is verified again before it is reused.
+
+    Parameters
+    ----------
+    cache_dir : path-like, optional
+        Defaults to ``$RECSYS_CACHE_DIR`` or ``~/.cache/recsys_course``.
+    url, md5, size : published address, MD5 hex digest and size in bytes of the archive.
+
+    Raises
+    ------
+    ConnectionError
+        When the archive cannot be fetched (for example, offline).
+    ValueError
+        When the fetched or cached file has the wrong size or checksum.
+    """
+    cache = Path(cache_dir or os.environ.get(CACHE_VARIABLE) or Path.home() / ".cache" / "recsys_course")
+    target = cache / "ml-100k.zip"
+    if target.exists():
+        if target.stat().st_size == size and _md5(target) == md5:
+            return target
+        raise ValueError(f"cached {target} does not match the published size/MD5: delete it and retry")
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=cache, prefix=".ml-100k-", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:
+                    for block in iter(lambda: response.read(1 << 20), b""):
+                        out.write(block)
+            except (urllib.error.URLError, OSError) as error:
+                raise ConnectionError(
+                    f"could not download {url} ({error}); without network, point {PATH_VARIABLE} at a local copy"
+                ) from error
+        got_size, got_md5 = tmp.stat().st_size, _md5(tmp)
+        if got_size != size or got_md5 != md5:
+            raise ValueError(
+                f"downloaded {url} has size {got_size} and MD5 {got_md5}; expected {size} and {md5}"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+# --------------------------------------------------------------------------- synthetic data
+def make_synthetic_interactions(
+    num_users: int = 50,
+    num_items: int = 40,
+    *,
+    num_clusters: int = 4,
+    interactions_per_user: tuple[int, int] = (3, 12),
+    seed: int = 0,
+) -> pd.DataFrame:
+    """A tiny implicit-feedback log with planted taste clusters and a long-tail popularity.
+
+    Users and items are split into ``num_clusters`` groups; a user picks 80% of their items from
+    their own group, weighted towards popular items. Same seed, same frame.
+
+    Returns
+    -------
+    DataFrame
+        ``user_id`` (int64, 0..num_users-1), ``item_id`` (int64, 0..num_items-1), ``rating``
+        (int64, 1..5) and ``timestamp`` (int64, Unix seconds within one year, strictly increasing
+        per user, users interleaved in time); unique
+        (user, item) pairs and at least ``interactions_per_user[0]`` rows per user.
+
+    Introduced in chapter 01 (Basics), used throughout the tests.
+    """
+    low, high = interactions_per_user
+    if num_users < 1 or num_items < 2 or num_clusters < 1:
+        raise ValueError("num_users must be >= 1, num_items >= 2 and num_clusters >= 1")
+    if not 1 <= low <= high <= num_items // 2:
+        raise ValueError(f"interactions_per_user must satisfy 1 <= low <= high <= num_items // 2, got {interactions_per_user}")
+    rng = np.random.default_rng(seed)
+    item_cluster = np.arange(num_items) % num_clusters
+    popularity = 1.0 / np.arange(1, num_items + 1) ** 0.8
+    rows = []
+    start, span = 1_000_000_000, 365 * 24 * 3600
+    for user in range(num_users):
+        cluster = user % num_clusters
+        count = int(rng.integers(low, high + 1))
+        weights = popularity * np.where(item_cluster == cluster, 4.0, 0.25)
+        items = rng.choice(num_items, size=count, replace=False, p=weights / weights.sum())
+        times = start + np.sort(rng.choice(span, size=count, replace=False))
+        for item, time in zip(items, times):
+            liked = item_cluster[item] == cluster
+            rating = int(np.clip(rng.normal(4.2 if liked else 2.6, 0.8), 1, 5).round())
+            rows.append((user, int(item), rating, int(time)))
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"])
+    return frame.astype("int64")

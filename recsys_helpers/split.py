@@ -1,0 +1,100 @@
+"""Train/test splits of an interaction log that do not leak test information into training.
+
+Every function returns ``(train, test)`` as two DataFrames whose rows partition the input (each
+row lands in exactly one of them; the index is reset). Randomness comes from ``seed`` only.
+
+Introduced in chapter 01 (Basics); chapter 02 discusses which protocol answers which question.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recsys_helpers.preprocessing import _require_columns
+
+__all__ = ["random_split", "per_user_random_split", "temporal_cutoff", "temporal_split", "leave_last_out"]
+
+
+def _check_fraction(test_fraction: float) -> float:
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    return float(test_fraction)
+
+
+def _partition(frame: pd.DataFrame, in_test: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return frame.loc[~in_test].reset_index(drop=True), frame.loc[in_test].reset_index(drop=True)
+
+
+def random_split(interactions: pd.DataFrame, *, test_fraction: float = 0.2, seed: int = 0):
+    """Put a uniformly random ``test_fraction`` of all rows in test.
+
+    Some users may end up with no training rows; use :func:`per_user_random_split` to avoid that.
+    """
+    _check_fraction(test_fraction)
+    rng = np.random.default_rng(seed)
+    num_test = int(round(test_fraction * len(interactions)))
+    in_test = np.zeros(len(interactions), dtype=bool)
+    in_test[rng.choice(len(interactions), size=num_test, replace=False)] = True
+    return _partition(interactions, in_test)
+
+
+def per_user_random_split(
+    interactions: pd.DataFrame, *, test_fraction: float = 0.2, seed: int = 0,
+    user_col: str = "user_idx", min_train: int = 1,
+):
+    """For each user, put a random ``test_fraction`` of their rows in test, keeping at least
+    ``min_train`` rows in train (users with fewer rows than ``min_train + 1`` stay in train)."""
+    _check_fraction(test_fraction)
+    _require_columns(interactions, [user_col])
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(interactions))
+    shuffled = interactions.iloc[order]
+    position = shuffled.groupby(user_col, sort=False).cumcount().to_numpy()
+    size = shuffled.groupby(user_col, sort=False)[user_col].transform("size").to_numpy()
+    num_test = np.minimum(np.round(test_fraction * size), size - min_train).clip(min=0)
+    in_test = np.zeros(len(interactions), dtype=bool)
+    in_test[order] = position < num_test
+    return _partition(interactions, in_test)
+
+
+def temporal_cutoff(interactions: pd.DataFrame, *, test_fraction: float = 0.2, time_col: str = "timestamp") -> int:
+    """The timestamp such that about ``test_fraction`` of the rows happen strictly after it."""
+    _check_fraction(test_fraction)
+    _require_columns(interactions, [time_col])
+    times = np.sort(interactions[time_col].to_numpy())
+    return int(times[int(np.floor((1.0 - test_fraction) * (len(times) - 1)))])
+
+
+def temporal_split(
+    interactions: pd.DataFrame, *, test_fraction: float = 0.2, cutoff: int | None = None,
+    time_col: str = "timestamp",
+):
+    """Global temporal split: rows at or before ``cutoff`` train, rows after it test.
+
+    This is the protocol that mirrors deployment (train on the past, predict the future); no
+    training row happens after any test row. ``cutoff`` defaults to :func:`temporal_cutoff`.
+    """
+    if cutoff is None:
+        cutoff = temporal_cutoff(interactions, test_fraction=test_fraction, time_col=time_col)
+    _require_columns(interactions, [time_col])
+    return _partition(interactions, (interactions[time_col] > cutoff).to_numpy())
+
+
+def leave_last_out(
+    interactions: pd.DataFrame, *, user_col: str = "user_idx", time_col: str = "timestamp",
+    min_train: int = 1,
+):
+    """For each user with more than ``min_train`` rows, put their latest row in test.
+
+    Ties in time are broken by the original row order (the later row is "last"). This is the
+    usual protocol of sequential recommenders (chapter 05).
+    """
+    _require_columns(interactions, [user_col, time_col])
+    order = interactions.reset_index(drop=True)
+    ranked = order.sort_values([user_col, time_col], kind="stable")
+    last = ~ranked.duplicated(user_col, keep="last")
+    big_enough = ranked.groupby(user_col)[user_col].transform("size") > min_train
+    in_test = np.zeros(len(order), dtype=bool)
+    in_test[ranked.index[(last & big_enough).to_numpy()]] = True
+    return _partition(order, in_test)
