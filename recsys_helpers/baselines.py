@@ -151,21 +151,26 @@ class TfidfContentRecommender(Recommender):
         Text of item index i at position i.
     min_df : int, default 1
         Ignore terms that occur in fewer items.
+    stop_words : "english" or None, default "english"
+        Drop common English words; otherwise "The" in "Abyss, The" makes such titles look alike.
 
     Introduced in chapter 01 (Recommender systems basics).
     """
 
-    def __init__(self, item_texts: Sequence[str], *, min_df: int = 1):
+    def __init__(self, item_texts: Sequence[str], *, min_df: int = 1, stop_words: str | None = "english"):
         if isinstance(item_texts, str) or len(item_texts) == 0:
             raise ValueError("item_texts must be a non-empty sequence of strings, one per item")
         self.item_texts = list(item_texts)
         self.min_df = min_df
+        self.stop_words = stop_words
 
     def fit(self, interactions) -> "TfidfContentRecommender":
         self.train_ = check_interactions(interactions)
         if self.train_.shape[1] != len(self.item_texts):
             raise ValueError(f"interactions have {self.train_.shape[1]} items but item_texts has {len(self.item_texts)} texts")
-        self.vectorizer_ = TfidfVectorizer(min_df=self.min_df, token_pattern=r"(?u)\b[\w-]+\b")
+        self.vectorizer_ = TfidfVectorizer(
+            min_df=self.min_df, stop_words=self.stop_words, token_pattern=r"(?u)\b[\w-]+\b"
+        )
         self.item_vectors_ = normalize(self.vectorizer_.fit_transform(self.item_texts))
         return self
 

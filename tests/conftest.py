@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 from pathlib import Path
 
@@ -12,6 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = ROOT / "book" / "chapters"
 CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+
+_spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "scripts" / "execute_chapters.py")
+pipeline = importlib.util.module_from_spec(_spec)  # scripts/execute_chapters.py, importable by tests
+_spec.loader.exec_module(pipeline)
 
 
 def recorded_figures(chapter: str) -> dict[str, object]:
@@ -26,10 +31,11 @@ def recorded_figures(chapter: str) -> dict[str, object]:
     figures: dict[str, object] = {}
     for cell in nbformat.read(path, as_version=4).cells:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is None:
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if "name" not in scrapbook:
                 continue
-            text = output["data"].get("text/plain", "")
+            name, prefix = scrapbook["name"], scrapbook.get("mime_prefix", "")
+            text = output["data"].get(prefix + "text/plain", "")
             try:
                 figures[name] = ast.literal_eval(text)
             except (ValueError, SyntaxError):

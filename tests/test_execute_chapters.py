@@ -1,15 +1,10 @@
 """Tests of the pipeline step that turns an executed source notebook into the page a reader sees."""
 
-import importlib.util
-
 import nbformat
 import pytest
 
 from conftest import ROOT
-
-spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "scripts" / "execute_chapters.py")
-execute_chapters = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(execute_chapters)
+from conftest import pipeline as execute_chapters
 
 
 def grading(grade_id, **extra):
