@@ -30,7 +30,8 @@ def check_interactions(interactions) -> sp.csr_matrix:
 
     Introduced in chapter 01 (Recommender systems basics).
     """
-    matrix = sp.csr_matrix(interactions, dtype=np.float64)
+    matrix = sp.csr_matrix(interactions, dtype=np.float64, copy=True)
+    matrix.eliminate_zeros()  # an explicitly stored 0 is not an interaction
     if matrix.ndim != 2 or 0 in matrix.shape:
         raise ValueError(f"interactions must be a non-empty (num_users, num_items) matrix, got shape {matrix.shape}")
     if np.isnan(matrix.data).any():

@@ -36,7 +36,9 @@ def _check_matrix(name: str, matrix, shape: tuple[int, int]) -> sp.csr_matrix:
         raise ValueError(f"{name} must be a scipy.sparse matrix (num_users, num_items)")
     if matrix.shape != shape:
         raise ValueError(f"{name} has shape {matrix.shape}, but scores have shape {shape}")
-    return sp.csr_matrix(matrix)
+    matrix = sp.csr_matrix(matrix, copy=True)
+    matrix.eliminate_zeros()  # an explicitly stored 0 is not an interaction
+    return matrix
 
 
 def top_k_items(scores: np.ndarray, k: int, *, exclude: sp.spmatrix | None = None) -> np.ndarray:

@@ -103,3 +103,13 @@ def test_sampled_rank_is_worked_out_by_hand():
     result = evaluate_sampled(scores, train, test, k=2, num_negatives=3)
     assert result == {"hit_rate": 1.0, "ndcg": pytest.approx(1 / np.log2(3)), "num_pairs": 1}
     assert evaluate_sampled(scores, train, test, k=1, num_negatives=3)["hit_rate"] == 0.0
+
+
+def test_explicitly_stored_zeros_are_not_interactions():
+    scores = np.array([[0.9, 0.5, 0.1], [0.2, 0.8, 0.4]])
+    train = sp.csr_matrix(np.zeros((2, 3)))
+    # user 1's row stores an explicit zero (as `matrix.multiply(mask)` leaves behind)
+    test = sp.csr_matrix((np.array([1.0, 0.0]), (np.array([0, 1]), np.array([0, 2]))), shape=(2, 3))
+    assert test.nnz == 2
+    result = evaluate_full_ranking(scores, train, test, k=1, metrics=["hit_rate"])
+    assert result == {"hit_rate": 1.0, "num_users": 1}
