@@ -1,6 +1,11 @@
 """Trainable recommenders, each a :class:`recsys_helpers.base.Recommender` (``fit``/``score``/``recommend``).
 
 - :mod:`recsys_helpers.models.training` -- seeding, a small training loop with early stopping (chapter 04).
-- embedding and neural collaborative-filtering models (chapter 04).
+- :mod:`recsys_helpers.models.ease` -- EASE, the closed-form item-item autoencoder (chapter 04).
+- :mod:`recsys_helpers.models.mf` -- matrix factorization: explicit ratings (MSE) and BPR (chapter 04).
+- :mod:`recsys_helpers.models.neumf` -- NeuMF, GMF and MLP with sampled negatives (chapter 04).
+- :mod:`recsys_helpers.models.two_tower` -- two-tower retrieval with in-batch softmax (chapter 04).
+- :mod:`recsys_helpers.models.lightgcn` -- LightGCN graph propagation with BPR (chapter 04).
+- :mod:`recsys_helpers.models.keras_models` -- TensorFlow/Keras twins of MF and NeuMF (chapter 04).
 - :mod:`recsys_helpers.models.sequential` -- next-item models: GRU4Rec-style, SASRec, masked-item (chapter 05).
 """
