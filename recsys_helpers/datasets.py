@@ -36,6 +36,7 @@ __all__ = [
     "ML100K_MD5",
     "ML100K_SIZE",
     "load_movielens_100k",
+    "load_movielens_100k_kg",
     "download_movielens_100k",
     "make_synthetic_interactions",
 ]
@@ -209,6 +210,38 @@ def load_movielens_100k(path: str | os.PathLike | None = None, *, download: bool
         "MovieLens-100k not found: install the pinned requirements (the recbole wheel carries a "
         f"copy), set {PATH_VARIABLE} to a local copy, or call load_movielens_100k(download=True)"
     )
+
+
+def load_movielens_100k_kg(path: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The knowledge graph that RecBole ships with MovieLens-100k (Freebase facts about the films).
+
+    GroupLens' archive has no such file; it comes from the ``recbole`` wheel (or ``path``, a folder
+    holding ``ml-100k.kg`` and ``ml-100k.link`` in RecBole's atomic format).
+
+    Returns
+    -------
+    triples : DataFrame
+        ``head``, ``relation``, ``tail`` (str): Freebase entity ids (``m.0...``) and relation names
+        such as ``film.film.directed_by``; 91,631 rows for the shipped copy.
+    links : DataFrame
+        ``item_id`` (int64, a MovieLens item id) and ``entity`` (str): the film's Freebase entity;
+        1,598 rows (84 films have no entity).
+
+    Introduced in chapter 06 (Pretrained language models for recommendation).
+    """
+    folder = Path(path).expanduser() if path is not None else recbole_copy()
+    if folder is None or not (folder / "ml-100k.kg").exists() or not (folder / "ml-100k.link").exists():
+        raise FileNotFoundError(
+            f"no ml-100k.kg and ml-100k.link in {folder}: install the pinned requirements (the recbole "
+            "wheel ships them) or pass the folder that holds them"
+        )
+    triples = pd.read_csv(folder / "ml-100k.kg", sep="\t", dtype=str)
+    triples.columns = ["head", "relation", "tail"]
+    links = pd.read_csv(folder / "ml-100k.link", sep="\t", dtype={"item_id:token": "int64", "entity_id:token": str})
+    links.columns = ["item_id", "entity"]
+    if links["item_id"].duplicated().any():
+        raise ValueError(f"{folder / 'ml-100k.link'} links an item to more than one entity")
+    return triples, links
 
 
 # --------------------------------------------------------------------------- download

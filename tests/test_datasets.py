@@ -14,6 +14,7 @@ from recsys_helpers.datasets import (
     GENRES,
     download_movielens_100k,
     load_movielens_100k,
+    load_movielens_100k_kg,
     make_synthetic_interactions,
 )
 
@@ -166,3 +167,24 @@ def test_synthetic_interactions_are_seeded_and_well_formed():
 def test_synthetic_rejects_impossible_sizes():
     with pytest.raises(ValueError, match="interactions_per_user"):
         make_synthetic_interactions(num_items=4, interactions_per_user=(3, 12))
+
+
+def test_knowledge_graph_from_local_atomic_files(tmp_path):
+    (tmp_path / "ml-100k.kg").write_text(
+        "head_id:token\trelation_id:token\ttail_id:token\nm.01\tfilm.film.directed_by\tm.09\n"
+        "m.01\tfilm.film.genre\tm.07\n"
+    )
+    (tmp_path / "ml-100k.link").write_text("item_id:token\tentity_id:token\n10\tm.01\n")
+    triples, links = load_movielens_100k_kg(tmp_path)
+    assert list(triples.columns) == ["head", "relation", "tail"] and len(triples) == 2
+    assert links.to_dict("records") == [{"item_id": 10, "entity": "m.01"}]
+    with pytest.raises(FileNotFoundError, match="ml-100k.kg"):
+        load_movielens_100k_kg(tmp_path / "missing")
+
+
+def test_shipped_knowledge_graph_links_most_films():
+    triples, links = load_movielens_100k_kg()
+    assert len(triples) == 91_631 and len(links) == 1_598
+    assert links["item_id"].between(1, 1682).all() and links["entity"].is_unique
+    assert triples["relation"].str.startswith("film.").all()
+    assert links["entity"].isin(triples["head"]).mean() > 0.95
