@@ -40,8 +40,10 @@ book: execute ## execute the chapters and build the site into _build/html
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "Site: $(CURDIR)/_build/html/index.html"
 
+# pytest runs in one process on purpose: two xdist workers, each driving a chapter kernel for the
+# nbgrader checks, oversubscribed two cores and took 17 minutes where one process takes about 10.
 test: book ## every check: unit tests, executed chapters, nbgrader, site build
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest
 
 unit: $(STAMP) ## only the fast unit tests of recsys_helpers
 	$(BIN)/python -m pytest -m "not chapters and not nbgrader"
