@@ -2,12 +2,16 @@
 
 One module per concern:
 
-- :mod:`recsys_helpers.datasets` -- MovieLens-100k and a seeded synthetic dataset (chapter 01).
+- :mod:`recsys_helpers.base` -- the ``Recommender`` interface: ``fit``/``score``/``recommend`` (chapter 01).
+- :mod:`recsys_helpers.datasets` -- MovieLens-100k, its knowledge graph and a seeded synthetic dataset (chapters 01, 06).
 - :mod:`recsys_helpers.preprocessing` -- ID encoding and implicit feedback (chapter 01).
 - :mod:`recsys_helpers.split` -- train/test splits that do not leak (chapter 01).
 - :mod:`recsys_helpers.metrics` -- ranking, classification, rating and beyond-accuracy metrics (chapter 02).
 - :mod:`recsys_helpers.evaluation` -- full-ranking top-k recommendation and evaluation (chapter 02).
 - :mod:`recsys_helpers.baselines` -- popularity, item/user kNN and TF-IDF content baselines (chapter 01).
+- :mod:`recsys_helpers.models` -- trainable models: EASE, MF/BPR, NeuMF, two-tower, LightGCN, Keras twins
+  (chapter 04) and sequential next-item models (chapter 05).
+- :mod:`recsys_helpers.text` -- item text embeddings from a pretrained sentence encoder, cached on disk (chapter 06).
 """
 
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@
 3. with ``download=True`` only: the official GroupLens archive, fetched by
    :func:`download_movielens_100k` into a cache and checked against its published size and MD5.
 
-Introduced in chapter 01 (Basics).
+Introduced in chapter 01 (Recommender systems basics).
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def load_movielens_100k(path: str | os.PathLike | None = None, *, download: bool
     MovieLens100K
         ``ratings``, ``items``, ``users`` and ``source``; dtypes as documented on the class.
 
-    Introduced in chapter 01 (Basics).
+    Introduced in chapter 01 (Recommender systems basics).
     """
     if path is None and os.environ.get(PATH_VARIABLE):
         path = os.environ[PATH_VARIABLE]
@@ -332,7 +332,7 @@ def make_synthetic_interactions(
         per user, users interleaved in time); unique
         (user, item) pairs and at least ``interactions_per_user[0]`` rows per user.
 
-    Introduced in chapter 01 (Basics), used throughout the tests.
+    Introduced in chapter 01 (Recommender systems basics), used throughout the tests.
     """
     low, high = interactions_per_user
     if num_users < 1 or num_items < 2 or num_clusters < 1:

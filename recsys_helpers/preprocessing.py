@@ -3,7 +3,7 @@
 Models index users and items by row and column, so raw ids (which may be sparse, strings, or
 start at 1) are mapped to ``0..n-1`` with an :class:`IdEncoder` that can map them back.
 
-Introduced in chapter 01 (Basics).
+Introduced in chapter 01 (Recommender systems basics).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every function returns ``(train, test)`` as two DataFrames whose rows partition the input (each
 row lands in exactly one of them; the index is reset). Randomness comes from ``seed`` only.
 
-Introduced in chapter 01 (Basics); chapter 02 discusses which protocol answers which question.
+Introduced in chapter 01 (Recommender systems basics); chapter 02 discusses which protocol answers which question.
 """
 
 from __future__ import annotations

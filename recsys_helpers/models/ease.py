@@ -9,7 +9,7 @@ The Lagrangian gives the solution in one matrix inverse: with P = (XᵀX + l2 I)
 B_ij = -P_ij / P_jj for i != j and B_jj = 0, that is B = I - P / diag(P) (column j divided by
 P_jj). A user's scores are their row of X times B. There is no training loop and no randomness.
 
-Introduced in chapter 04 (Neural collaborative filtering), as the strong non-neural baseline.
+Introduced in chapter 04 (Embeddings and neural collaborative filtering), as the strong non-neural baseline.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class EASE(Recommender):
 
     Memory and time grow as num_items² and num_items³: fine for MovieLens-100k (1,682 items).
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     def __init__(self, l2: float = 100.0):

@@ -12,7 +12,7 @@ TensorFlow is imported inside ``fit`` (it takes seconds), after setting ``TF_CPP
 unless the variable is already set; importing this module imports neither TensorFlow nor PyTorch.
 Keras 3 must run on its TensorFlow backend (the default).
 
-Introduced in chapter 04 (Neural collaborative filtering).
+Introduced in chapter 04 (Embeddings and neural collaborative filtering).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ KERAS_NEUMF_MODES = ("neumf", "gmf", "mlp")
 def import_tensorflow():
     """Import and return ``(tensorflow, keras)`` quietly; check that Keras uses TensorFlow.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
@@ -150,7 +150,7 @@ class KerasMF(_KerasRecommender):
     history_ : list of dict with ``epoch`` and ``loss``
     user_embeddings_, item_embeddings_ : ndarray
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     def __init__(self, loss: str = "bpr", *, dim: int = 32, epochs: int = 40, lr: float = 0.01,
@@ -251,7 +251,7 @@ class KerasNeuMF(_KerasRecommender):
 
     ``score`` returns logits.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     score_chunk = 256

@@ -9,7 +9,7 @@ aggregation with the symmetric normalisation ``Â = D^{-1/2} A D^{-1/2}`` (D the
 and scores a pair by the dot product of its final user and item embeddings. Training uses BPR with
 one sampled negative per observed pair. Â is a sparse tensor; propagation is ``torch.sparse.mm``.
 
-Introduced in chapter 04 (Neural collaborative filtering).
+Introduced in chapter 04 (Embeddings and neural collaborative filtering).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def normalized_adjacency(interactions) -> sp.csr_matrix:
         Users first, then items. Entry (u, num_users + i) is ``1 / sqrt(deg(u) deg(i))`` for an
         edge; nodes without edges have all-zero rows. Symmetric, values in (0, 1].
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
     binary = (sp.csr_matrix(interactions) != 0).astype(np.float64)
     adjacency = sp.bmat([[None, binary], [binary.T, None]], format="csr")
@@ -101,7 +101,7 @@ class LightGCN(TorchRecommender):
     adjacency_ : csr_matrix, :func:`normalized_adjacency` of the training data
     user_embeddings_, item_embeddings_ : ndarray, final propagated embeddings
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     def __init__(self, dim: int = 32, *, num_layers: int = 3, epochs: int = 20, lr: float = 0.03,

@@ -6,7 +6,7 @@
   al., 2009): for an observed pair (u, i) and a sampled unobserved item j, maximise
   ``log sigmoid(score(u, i) - score(u, j))``.
 
-Introduced in chapter 04 (Neural collaborative filtering).
+Introduced in chapter 04 (Embeddings and neural collaborative filtering).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class MatrixFactorization(TorchRecommender):
     mean_rating_ : float
         Mean of the training ratings, the model's ``mu``.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     def __init__(self, dim: int = 16, *, epochs: int = 30, lr: float = 0.02, batch_size: int = 256,
@@ -169,7 +169,7 @@ class BPRMF(TorchRecommender):
     ----------
     user_embeddings_, item_embeddings_ : ndarray of shape (num_users, dim), (num_items, dim)
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     def __init__(self, dim: int = 32, *, epochs: int = 40, lr: float = 0.01, batch_size: int = 256,

@@ -11,7 +11,7 @@ user has not interacted with, drawn afresh every epoch, are negatives (label 0);
 cross-entropy. ``mode="gmf"`` or ``mode="mlp"`` keeps one tower only, as in the paper's ablations.
 The paper also pre-trains the two towers separately; this implementation trains NeuMF end to end.
 
-Introduced in chapter 04 (Neural collaborative filtering).
+Introduced in chapter 04 (Embeddings and neural collaborative filtering).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class NeuMF(TorchRecommender):
 
     ``score`` returns logits (higher = more likely to interact); apply a sigmoid for probabilities.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     score_chunk = 256

@@ -11,7 +11,7 @@
 PyTorch is imported inside the functions that need it, so that importing this module (for example
 from :mod:`recsys_helpers.models.keras_models`) stays cheap.
 
-Introduced in chapter 04 (Neural collaborative filtering).
+Introduced in chapter 04 (Embeddings and neural collaborative filtering).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def set_seed(seed: int) -> None:
     ----------
     seed : int, >= 0
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
     seed = check_non_negative_int("seed", seed)
     random.seed(seed)
@@ -123,7 +123,7 @@ class NegativeSampler:
     ValueError
         Invalid ``train``; at sampling time, a user who has interacted with every item.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     #: Largest user x item matrix kept as a dense boolean array for fast membership tests.
@@ -212,7 +212,7 @@ def sample_negatives(train, users, rng: np.random.Generator, num_negatives: int 
     Build a :class:`NegativeSampler` once when sampling repeatedly (every mini-batch), since
     this function re-indexes ``train`` on each call.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
     return NegativeSampler(train)(users, rng, num_negatives)
 
@@ -274,7 +274,7 @@ def train_model(
     FloatingPointError
         The loss became NaN or infinite (usually: learning rate too high).
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
     import torch
 
@@ -365,7 +365,7 @@ class TorchRecommender(Recommender):
     module_ : torch.nn.Module, the trained network
     history_ : list of dict, see :func:`train_model`
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     #: Users scored per forward pass in :meth:`score` (bounds memory for pairwise models).

@@ -14,7 +14,7 @@ positive is never used as a negative. Popular items show
 up as in-batch negatives more often; ``logq_correction=True`` subtracts the log of each item's
 sampling probability from its logit to compensate (Yi et al., 2019).
 
-Introduced in chapter 04 (Neural collaborative filtering).
+Introduced in chapter 04 (Embeddings and neural collaborative filtering).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class TwoTower(TorchRecommender):
 
     ``score`` returns ``dot / temperature`` for every item.
 
-    Introduced in chapter 04 (Neural collaborative filtering).
+    Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
     def __init__(self, dim: int = 32, *, hidden=(), user_features=None, item_features=None, normalize: bool = False,
