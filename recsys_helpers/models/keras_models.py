@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from recsys_helpers.base import Recommender, check_interactions
 from recsys_helpers.models.training import (
     NegativeSampler,
-    check_layers,
+    check_neumf_config,
     check_non_negative_float,
     check_non_negative_int,
     check_positive_float,
@@ -36,7 +36,6 @@ from recsys_helpers.models.training import (
 __all__ = ["KerasMF", "KerasNeuMF", "import_tensorflow"]
 
 KERAS_MF_LOSSES = ("bpr", "mse")
-KERAS_NEUMF_MODES = ("neumf", "gmf", "mlp")
 
 
 def import_tensorflow():
@@ -261,16 +260,9 @@ class KerasNeuMF(_KerasRecommender):
                  init_std: float = 0.1, seed: int = 0):
         super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay,
                          init_std=init_std, seed=seed)
-        if mode not in KERAS_NEUMF_MODES:
-            raise ValueError(f"mode must be one of {KERAS_NEUMF_MODES}, got {mode!r}")
+        self.mlp_layers = check_neumf_config(mode, mlp_layers)
         self.mode = mode
         self.dim = check_positive_int("dim", dim)
-        self.mlp_layers = check_layers("mlp_layers", mlp_layers)
-        if mode != "gmf":
-            if not self.mlp_layers:
-                raise ValueError("mlp_layers must have at least one width when the MLP tower is used")
-            if self.mlp_layers[0] % 2:
-                raise ValueError(f"mlp_layers[0] must be even (user and item halves), got {self.mlp_layers[0]}")
         self.num_negatives = check_positive_int("num_negatives", num_negatives)
 
     def _build(self, tf, keras):

@@ -183,10 +183,7 @@ class BPRMF(TorchRecommender):
         return _Dot(self.num_users_, self.num_items_, self.dim, self.init_std)
 
     def _batches(self, rng):
-        for index in self._pair_batches(rng):
-            users = self._pos_users[index]
-            yield (torch.as_tensor(users), torch.as_tensor(self._pos_items[index]),
-                   torch.as_tensor(self._sampler(users, rng)))
+        return self._bpr_batches(rng)
 
     def _loss(self, module, batch):
         users, positives, negatives = batch

@@ -23,14 +23,13 @@ from torch.nn import functional as F
 
 from recsys_helpers.models.training import (
     TorchRecommender,
-    check_layers,
+    check_neumf_config,
     check_positive_float,
     check_positive_int,
 )
 
-__all__ = ["NeuMF", "NEUMF_MODES"]
+__all__ = ["NeuMF"]
 
-NEUMF_MODES = ("neumf", "gmf", "mlp")
 
 
 class _NeuMFNet(nn.Module):
@@ -103,16 +102,9 @@ class NeuMF(TorchRecommender):
                  init_std: float = 0.1, seed: int = 0, progress: bool = False):
         super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed,
                          progress=progress)
-        if mode not in NEUMF_MODES:
-            raise ValueError(f"mode must be one of {NEUMF_MODES}, got {mode!r}")
+        self.mlp_layers = check_neumf_config(mode, mlp_layers)
         self.mode = mode
         self.dim = check_positive_int("dim", dim)
-        self.mlp_layers = check_layers("mlp_layers", mlp_layers)
-        if mode != "gmf":
-            if not self.mlp_layers:
-                raise ValueError("mlp_layers must have at least one width when the MLP tower is used")
-            if self.mlp_layers[0] % 2:
-                raise ValueError(f"mlp_layers[0] must be even (user and item halves), got {self.mlp_layers[0]}")
         self.num_negatives = check_positive_int("num_negatives", num_negatives)
         self.init_std = check_positive_float("init_std", init_std)
 

@@ -78,6 +78,22 @@ def check_layers(name: str, layers) -> tuple[int, ...]:
     return tuple(int(w) for w in layers)
 
 
+NEUMF_MODES = ("neumf", "gmf", "mlp")
+
+
+def check_neumf_config(mode: str, mlp_layers) -> tuple[int, ...]:
+    """Validate a NeuMF variant (PyTorch or Keras); return the MLP widths as a tuple."""
+    if mode not in NEUMF_MODES:
+        raise ValueError(f"mode must be one of {NEUMF_MODES}, got {mode!r}")
+    layers = check_layers("mlp_layers", mlp_layers)
+    if mode != "gmf":
+        if not layers:
+            raise ValueError("mlp_layers must have at least one width when the MLP tower is used")
+        if layers[0] % 2:
+            raise ValueError(f"mlp_layers[0] must be even (user and item halves), got {layers[0]}")
+    return layers
+
+
 # --------------------------------------------------------------------------- seeding
 def set_seed(seed: int) -> None:
     """Seed Python's ``random``, NumPy's global generator and PyTorch (CPU).
@@ -401,6 +417,15 @@ class TorchRecommender(Recommender):
         order = rng.permutation(self._pos_users.size)
         for start in range(0, order.size, self.batch_size):
             yield order[start:start + self.batch_size]
+
+    def _bpr_batches(self, rng: np.random.Generator):
+        """Mini-batches of (users, positive items, one sampled negative per pair) tensors."""
+        import torch
+
+        for index in self._pair_batches(rng):
+            users = self._pos_users[index]
+            yield (torch.as_tensor(users), torch.as_tensor(self._pos_items[index]),
+                   torch.as_tensor(self._sampler(users, rng)))
 
     def _build(self):
         raise NotImplementedError
