@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from recsys_helpers.base import Recommender, check_interactions
 from recsys_helpers.models.training import (
     NegativeSampler,
+    positive_pairs,
     check_neumf_config,
     check_non_negative_float,
     check_non_negative_int,
@@ -82,11 +83,7 @@ class _KerasRecommender(Recommender):
         tf, keras = import_tensorflow()
         keras.utils.set_random_seed(self.seed)  # Python, NumPy and TensorFlow generators
         rng = np.random.default_rng(self.seed)
-        coo = train.tocoo()
-        keep = coo.data != 0
-        self._pos_users = coo.row[keep].astype(np.int64)
-        self._pos_items = coo.col[keep].astype(np.int64)
-        self._pos_values = coo.data[keep].astype(np.float32)
+        self._pos_users, self._pos_items, self._pos_values = positive_pairs(train)
         self._sampler = NegativeSampler(train)
         self.num_users_, self.num_items_ = train.shape
         self.train_ = train

@@ -94,6 +94,13 @@ def check_neumf_config(mode: str, mlp_layers) -> tuple[int, ...]:
     return layers
 
 
+def positive_pairs(train: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Users (int64), items (int64) and values (float32) of the non-zero entries of ``train``."""
+    coo = sp.coo_matrix(train)
+    keep = coo.data != 0
+    return coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep].astype(np.float32)
+
+
 # --------------------------------------------------------------------------- seeding
 def set_seed(seed: int) -> None:
     """Seed Python's ``random``, NumPy's global generator and PyTorch (CPU).
@@ -405,11 +412,7 @@ class TorchRecommender(Recommender):
 
     def _prepare(self, train: sp.csr_matrix) -> None:
         """Default: the (user, item) pairs of the non-zero entries and a negative sampler."""
-        coo = train.tocoo()
-        keep = coo.data != 0
-        self._pos_users = coo.row[keep].astype(np.int64)
-        self._pos_items = coo.col[keep].astype(np.int64)
-        self._pos_values = coo.data[keep].astype(np.float32)
+        self._pos_users, self._pos_items, self._pos_values = positive_pairs(train)
         self._sampler = NegativeSampler(train)
 
     def _pair_batches(self, rng: np.random.Generator):
