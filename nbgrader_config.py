@@ -4,6 +4,7 @@ Each chapter folder `NN_slug/` is one assignment. Student work (`submitted/`, `a
 `feedback/`, `gradebook.db`) stays out of git.
 """
 
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
@@ -40,3 +41,24 @@ c.GenerateAssignment.preprocessors = [
 # Every chapter runs in well under two minutes; a cell that needs longer is a bug.
 c.Execute.timeout = 300
 c.Execute.kernel_name = "recsys-course"
+
+# Autograding never runs a submission in a kernel of its own: the student's cells run in a sandbox
+# (bubblewrap) and the tests run in a separate, trusted process that calls the student's functions
+# remotely (grading/). nbgrader's Execute step is replaced; the rest of its pipeline is kept.
+sys.path.insert(0, str(course_root))
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "grading.nbgrader_plugin.RecordedOverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "grading.nbgrader_plugin.SandboxedTests",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.RecordedOverwriteCells.add_missing_cells = True
+c.SandboxedTests.source_directory = str(course_root / "solutions")
