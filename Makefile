@@ -31,12 +31,22 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (recsys course)"
 	touch $@
 
-install: $(STAMP) ## create .venv and install the pinned dependencies (once)
+# The site serves MathJax itself (no CDN): the npm package pinned in package-lock.json, copied
+# into book/_static/mathjax/ (git-ignored), which _config.yml's mathjax_path points at.
+MATHJAX := book/_static/mathjax/tex-chtml.js
+$(MATHJAX): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf book/_static/mathjax
+	cp -R node_modules/mathjax/es5 book/_static/mathjax
+	touch $@
+
+install: $(STAMP) $(MATHJAX) ## create .venv and install the pinned dependencies (once)
 
 execute: $(STAMP) ## execute every chapter that changed since its last run
 	$(BIN)/python scripts/execute_chapters.py
 
-book: execute ## execute the chapters and build the site into _build/html
+book: execute $(MATHJAX) ## execute the chapters and build the site into _build/html
+	$(BIN)/python scripts/build_learner_archive.py
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "Site: $(CURDIR)/_build/html/index.html"
 
@@ -46,10 +56,17 @@ test: book ## every check: unit tests, executed chapters, nbgrader, site build
 	$(BIN)/python -m pytest
 
 unit: $(STAMP) ## only the fast unit tests of recsys_helpers
-	$(BIN)/python -m pytest -m "not chapters and not nbgrader"
+	$(BIN)/python -m pytest -m "not chapters and not nbgrader and not site"
 
-lab: $(STAMP) ## open JupyterLab on the student notebooks
-	$(BIN)/jupyter lab notebooks
+# Learners work in work/ (git-ignored), copied from notebooks/ chapter by chapter, never over an
+# existing folder; lab/jupyter/ gives JupyterLab nbgrader's Validate and none of its instructor tools.
+LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/lab/jupyter \
+  JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/work/.jupyter/user-settings \
+  JUPYTERLAB_WORKSPACES_DIR=$(CURDIR)/work/.jupyter/workspaces
+LAB_ARGS ?=
+lab: $(STAMP) ## open JupyterLab on your own copy of the student notebooks (work/)
+	$(BIN)/python scripts/learner_workspace.py
+	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/work $(LAB_ARGS)
 
 release: $(STAMP) ## regenerate the student notebooks in notebooks/ from solutions/
 	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$a --force; done
