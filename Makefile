@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help install execute book test unit lab release autograde feedback lock clean
+.PHONY: help install sandbox execute book test unit lab release autograde feedback grades lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,15 +71,22 @@ lab: $(STAMP) ## open JupyterLab on your own copy of the student notebooks (work
 release: $(STAMP) ## regenerate the student notebooks in notebooks/ from solutions/
 	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$a --force; done
 
-autograde: $(STAMP) ## grade every submission in submitted/STUDENT/NN_slug/
-	for a in $(ASSIGNMENTS); do \
-	  if compgen -G "submitted/*/$$a" > /dev/null; then $(BIN)/nbgrader autograde $$a; fi; \
-	done
+sandbox: ## one-time setup of the grading sandbox (Debian's bubblewrap)
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq bubblewrap; fi; }
+	@bwrap --version
+
+autograde: $(STAMP) ## grade every submission in submitted/STUDENT/NN_slug/, in parallel, in a sandbox
+	$(BIN)/python -m grading.batch $(if $(JOBS),--jobs $(JOBS))
 
 feedback: $(STAMP) ## write HTML feedback for autograded submissions into feedback/
 	for a in $(ASSIGNMENTS); do \
 	  if compgen -G "autograded/*/$$a" > /dev/null; then $(BIN)/nbgrader generate_feedback $$a; fi; \
 	done
+
+grades: $(STAMP) ## write grades.csv: points per student and exercise, from the gradebook
+	$(BIN)/python -m grading.grades grades.csv
 
 lock: $(STAMP) ## after changing dependencies: refreeze requirements.txt and environment.yml
 	$(BIN)/python scripts/lock.py

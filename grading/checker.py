@@ -52,7 +52,7 @@ class Exercise:
     answer_ids: list[str]  # grade_ids of the solution cells it grades
     names: list[str]  # names those cells define
     forbid: list[str] = field(default_factory=list)
-    seconds: float = Limits.test_seconds
+    seconds: float = 60.0
 
     @property
     def visible_source(self) -> str:
@@ -155,9 +155,9 @@ def borrowed_names(answer_source: str, forbid: list[str]) -> list[str]:
 class Chapter:
     """The trusted side of one chapter: its exercises and the context of each test."""
 
-    def __init__(self, source_notebook: Path, *, limits: Limits = Limits()):
+    def __init__(self, source_notebook: Path, *, limits: Limits | None = None):
         self.path = Path(source_notebook)
-        self.limits = limits
+        self.limits = limits = limits or Limits.from_env()
         self.notebook = nbformat.read(self.path, as_version=4)
         self.exercises: list[Exercise] = []
         self.demo_sources = {cell.source.strip() for cell in self.notebook.cells if is_demo_cell(cell)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = ROOT / "book" / "chapters"
 CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+if os.environ.get("COURSE_CHAPTERS"):  # e.g. COURSE_CHAPTERS=01_basics,07_generative_llm while writing a chapter
+    CHAPTERS = [c for c in CHAPTERS if c in os.environ["COURSE_CHAPTERS"].split(",")]
 
 _spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "scripts" / "execute_chapters.py")
 pipeline = importlib.util.module_from_spec(_spec)  # scripts/execute_chapters.py, importable by tests
