@@ -13,7 +13,6 @@ only the step that ran the notebook changes (see ``nbgrader_config.py``):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from nbformat import NotebookNode

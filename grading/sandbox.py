@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import json
 import os
 import shutil
 import signal
@@ -142,7 +143,7 @@ def _prlimit_argv(limits: Limits) -> list[str]:
     ]
 
 
-def _bwrap_argv(limits: Limits, command: list[str]) -> list[str]:
+def _bwrap_argv(limits: Limits, command: list[str], *, info_fd: int | None = None) -> list[str]:
     argv = [
         *_prlimit_argv(limits),
         "bwrap",
@@ -159,6 +160,8 @@ def _bwrap_argv(limits: Limits, command: list[str]) -> list[str]:
         "--tmpfs", "/tmp",
         "--chdir", "/tmp",
     ]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
     for root in _read_only_roots():
         argv += ["--ro-bind", root, root]
     argv += ["--ro-bind", str(GRADING_DIR), "/opt/grading"]
@@ -249,6 +252,7 @@ class StudentProcess:
         self.borrowed: list[str] = []
         self._done: list[dict] = []
         self._proc: subprocess.Popen | None = None
+        self._inner_pid: int | None = None
         self._broken: str | None = None
         self._expired = False
 
@@ -256,8 +260,10 @@ class StudentProcess:
     def _spawn(self) -> None:
         self.close()
         self.generation += 1
+        info_read, info_write = os.pipe()
         if self.mode == "bwrap":
-            argv, env = _bwrap_argv(self.limits, [sys.executable, "/opt/grading/worker.py"]), None
+            argv = _bwrap_argv(self.limits, [sys.executable, "/opt/grading/worker.py"], info_fd=info_write)
+            env = None
         else:
             argv = [*_prlimit_argv(self.limits), sys.executable, str(GRADING_DIR / "worker.py")]
             env = {**os.environ, **_environment(), "HOME": os.environ.get("HOME", "/tmp"), "GRADING_LOG": os.devnull}
@@ -268,11 +274,21 @@ class StudentProcess:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             env=env,
+            pass_fds=(info_write,),
         )
+        os.close(info_write)
+        with os.fdopen(info_read) as info:  # bwrap reports its child's pid, then closes the descriptor
+            text = info.read() if self.mode == "bwrap" else ""
+        self._inner_pid = json.loads(text).get("child-pid") if text.strip() else None
         self._send({"op": "forbid", "paths": self.forbid}, self.limits.cell_seconds)
 
     def close(self) -> None:
-        """Kill the sandbox and everything in it."""
+        """Kill the sandbox and everything in it, and wait until nothing of it is left.
+
+        The sandbox's first process is the init of its own process namespace; the kernel removes it
+        only after every other process in that namespace is gone, so its disappearance proves that
+        nothing the student started (even in a new session) survives.
+        """
         if self._proc is None:
             return
         try:
@@ -280,6 +296,13 @@ class StudentProcess:
         except ProcessLookupError:
             pass
         self._proc.wait()
+        if self._inner_pid:
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{self._inner_pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if Path(f"/proc/{self._inner_pid}").exists():
+                raise RuntimeError(f"the sandbox's process {self._inner_pid} survived SIGKILL")
+            self._inner_pid = None
         for stream in (self._proc.stdin, self._proc.stdout):
             try:
                 stream.close()

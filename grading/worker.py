@@ -50,10 +50,7 @@ class Worker:
         send_plain(self.channel_out, header, buffers)
 
     def reply_error(self, error: BaseException) -> None:
-        info = describe_exception(error)
-        if isinstance(error, BorrowedAnswer):
-            self.borrowed.append(str(error))
-        self.reply(ok=False, exc=info)
+        self.reply(ok=False, exc=describe_exception(error))
 
     # ------------------------------------------------------------------ commands
     def forbid(self, paths: list[str]) -> None:
