@@ -13,12 +13,11 @@ chapter 01 the attacks of ``tests/grading/attacks.py``. ``python -m grading.batc
 
 from __future__ import annotations
 
-import copy
+import csv
 import html
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -31,12 +30,12 @@ from nbgrader.api import Gradebook
 from conftest import CHAPTERS, ROOT
 
 sys.path.insert(0, str(ROOT))
-from grading.checker import HIDDEN_BLOCK, grading_of, is_answer_cell, is_test_cell  # noqa: E402
+from grading.checker import HIDDEN_BLOCK, grading_of, is_test_cell  # noqa: E402
+from grading.synthetic import build, class_plan, scratch_course, solutions_of, submit  # noqa: E402
 
 pytestmark = pytest.mark.nbgrader
 BIN = Path(sys.executable).parent
 CASES_DIR = ROOT / "tests" / "grading" / "cases"
-SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
 TEST_SECONDS = "15"  # a looping answer costs this long here (60 s per test, 120 s per cell in a class)
 
 
@@ -62,58 +61,9 @@ def source_notebook(chapter: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
 
 
-def exercises(chapter: str) -> dict[str, list[str]]:
-    """test grade_id -> the solution cells' grade_ids it grades."""
-    graded, pending = {}, []
-    for cell in source_notebook(chapter).cells:
-        if is_answer_cell(cell):
-            pending.append(grading_of(cell)["grade_id"])
-        elif is_test_cell(cell):
-            graded[grading_of(cell)["grade_id"]] = pending
-            pending = []
-    return graded
-
-
-def points_of(chapter: str) -> dict[str, float]:
-    return {grading_of(c)["grade_id"]: float(grading_of(c)["points"]) for c in source_notebook(chapter).cells if is_test_cell(c)}
-
-
-def solutions_of(chapter: str) -> dict[str, str]:
-    return {grading_of(c)["grade_id"]: SOLUTION_MARKER.sub("", c.source) for c in source_notebook(chapter).cells if is_answer_cell(c)}
-
-
-def build(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        grade_id = grading_of(cell).get("grade_id")
-        if is_answer_cell(cell) and grade_id in answers:
-            cell.source = answers[grade_id]
-    return nb
-
-
-def plan(chapter: str, release: nbformat.NotebookNode) -> dict[str, tuple[nbformat.NotebookNode, dict[str, float]]]:
-    """student -> (submission, expected points per test cell) for one chapter."""
-    full, solved = points_of(chapter), solutions_of(chapter)
-    graded, cases = exercises(chapter), cases_of(chapter)
-    students = {
-        "blank": (build(release, {}), dict.fromkeys(full, 0.0)),
-        "solution": (build(release, solved), dict(full)),
-    }
-    if not cases:
-        return students
-    for j in range(max(len(c.get("correct", [])) for c in cases.values())):
-        answers = {gid: c["correct"][j] for gid, c in cases.items() if j < len(c.get("correct", []))}
-        students[f"correct{j + 1}"] = (build(release, {**solved, **answers}), dict(full))
-    for j in range(max(len(c.get("wrong", {})) for c in cases.values())):
-        answers = {gid: list(c["wrong"].values())[j] for gid, c in cases.items() if j < len(c.get("wrong", {}))}
-        expected = {test: 0.0 if set(ids) & set(answers) else full[test] for test, ids in graded.items()}
-        students[f"wrong{j + 1}"] = (build(release, {**solved, **answers}), expected)
-    return students
-
-
 def attack_plan(release: nbformat.NotebookNode, root: Path) -> dict[str, tuple[nbformat.NotebookNode, dict]]:
     chapter = ATTACKS.ASSIGNMENT
-    solved = solutions_of(chapter)
+    solved = solutions_of(source_notebook(chapter))
     students = {}
     for name, attack in ATTACKS.ATTACKS.items():
         answers = solved if attack["base"] == "solution" else {}
@@ -155,21 +105,15 @@ def nbgrader(*args: str, cwd: Path) -> None:
 def graded_class(tmp_path_factory):
     """A scratch course with every generated submission, graded once by ``make autograde``'s command."""
     root = tmp_path_factory.mktemp("class")
-    for name in ("nbgrader_config.py",):
-        shutil.copy(ROOT / name, root)
-    for folder in ("solutions", "grading"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    scratch_course(root, ROOT, CHAPTERS)
     expected: dict[tuple[str, str], dict[str, float]] = {}
     for chapter in CHAPTERS:
-        nbgrader("generate_assignment", chapter, "--force", cwd=root)
         release = nbformat.read(root / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
-        students = plan(chapter, release)
+        students = class_plan(source_notebook(chapter), release, cases_of(chapter))
         if chapter == ATTACKS.ASSIGNMENT:
             students.update(attack_plan(release, root))
         for student, (nb, points) in students.items():
-            folder = root / "submitted" / student / chapter
-            folder.mkdir(parents=True)
-            nbformat.write(nb, folder / f"{chapter}.ipynb")
+            submit(root, chapter, student, nb)
             expected[(student, chapter)] = points
     env = {**os.environ, "GRADING_TEST_SECONDS": TEST_SECONDS, "GRADING_CELL_SECONDS": TEST_SECONDS, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     start = time.perf_counter()
@@ -227,7 +171,7 @@ def test_solution_scores_full_marks(graded_class, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_exercise_has_alternative_and_wrong_answers(chapter):
-    cases, solved = cases_of(chapter), solutions_of(chapter)
+    cases, solved = cases_of(chapter), solutions_of(source_notebook(chapter))
     assert cases, f"tests/grading/cases/{chapter}.py is missing"
     for grade_id in solved:
         case = cases.get(grade_id, {})
@@ -293,3 +237,32 @@ def test_feedback_and_autograded_notebooks_hold_no_hidden_test(graded_class):
                 leaks.append(f"{path.relative_to(root)}: hidden-test marker")
             leaks += [f"{path.relative_to(root)}: {line}" for line in hidden if line in text]
     assert not leaks, "\n".join(leaks[:20])
+
+
+def test_grades_table_lists_every_student_and_exercise(graded_class):
+    root = graded_class["root"]
+    subprocess.run([sys.executable, "-m", "grading.grades", "grades.csv"], cwd=root, check=True, capture_output=True)
+    with (root / "grades.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    for (student, chapter), scores in graded_class["scores"].items():
+        mine = {r["exercise"]: float(r["points"]) for r in rows if (r["student"], r["assignment"]) == (student, chapter)}
+        assert {test: mine.get(test) for test in scores} == scores
+        assert mine["total"] == sum(scores.values())
+
+
+@needs_attacks
+def test_an_unreadable_submission_is_reported_after_the_others_are_graded(tmp_path):
+    chapter = ATTACKS.ASSIGNMENT
+    scratch_course(tmp_path, ROOT, [chapter])
+    release = nbformat.read(tmp_path / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
+    submit(tmp_path, chapter, "good", build(release, solutions_of(source_notebook(chapter))))
+    broken = tmp_path / "submitted" / "broken" / chapter
+    broken.mkdir(parents=True)
+    (broken / f"{chapter}.ipynb").write_text("{ this is not a notebook")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-m", "grading.batch"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "broken" in done.stderr and "not graded" in done.stderr
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        good = gradebook.find_submission(chapter, "good")
+        assert good.score == good.max_score > 0
