@@ -53,6 +53,7 @@ class Limits:
     scratch_bytes: int = 256 * 2**20
     cell_seconds: float = 120.0  # one cell of the submission
     test_seconds: float = 60.0  # all the calls one test cell makes
+    cells_seconds: float = 600.0  # all the submission's cells together
 
     @classmethod
     def from_env(cls) -> "Limits":
@@ -354,7 +355,13 @@ class StudentProcess:
     def prepare(self) -> None:
         """Run every step once; a step that hangs or kills the process is skipped on replay."""
         self._spawn()
+        deadline = time.monotonic() + self.limits.cells_seconds
         for step in self.steps:
+            if time.monotonic() > deadline and step["op"] == "exec":
+                self.cell_errors[step["index"]] = (
+                    f"not run: the submission's cells used up their {self.limits.cells_seconds:.0f} s"
+                )
+                continue
             try:
                 header, _ = self._send(step, self.limits.cell_seconds)
             except SandboxFailure as failure:
