@@ -69,7 +69,7 @@ def test_text_ranks_new_items_above_random(fig):
 
 
 def test_cost_and_lora_figures(fig):
-    assert fig["07_cost_ratio"] > 100  # the text's point; the exact ratio depends on the machine
+    assert fig["07_cost_ratio"] > 1000  # "thousands of times" (errata); the exact ratio depends on the machine
     # rank 8 on 30 layers: q_proj maps 576 -> 576, v_proj 576 -> 192 (3 key-value heads of 64)
     assert fig["07_lora_trainable"] == 30 * (8 * (576 + 576) + 8 * (576 + 192))
     assert 0 < fig["07_lora_share"] < 0.01
