@@ -37,10 +37,13 @@ def test_rating_errors(fig, protocol):
     assert fig["02_rmse_global"] == pytest.approx(np.sqrt(skm.mean_squared_error(test["rating"], global_mean)))
     assert fig["02_rmse_bias"] < fig["02_rmse_global"] and fig["02_mae_bias"] < fig["02_rmse_bias"]
     assert fig["02_rating_sklearn_gap"] < 1e-12
+    # the text says "exactly" only when the gap is zero
+    assert (fig["02_rating_agreement"] == "exactly") == (fig["02_rating_sklearn_gap"] == 0)
 
 
 def test_classification_and_the_source_f1(fig):
     assert fig["02_cls_gap"] < 1e-12
+    assert (fig["02_cls_agreement"] == "exactly") == (fig["02_cls_gap"] == 0)
     assert 0.5 < fig["02_cls_accuracy"] < 1
     # recommending nothing: accuracy is the share of negatives among the candidate cells
     assert fig["02_nothing_accuracy"] == pytest.approx(1 - fig["02_topk_share_positive"] / 100)
@@ -50,6 +53,7 @@ def test_classification_and_the_source_f1(fig):
 
 def test_auc_and_the_source_formula(fig):
     assert fig["02_auc_spread"] < 1e-12
+    assert fig["02_auc_methods"] == 4  # the text's count, exercise 2 included
     assert fig["02_auc_source"] == pytest.approx(fig["02_auc"] - 0.5, abs=1e-9)
     assert abs(fig["02_auc_source_random"]) < 0.02
 
@@ -72,11 +76,34 @@ def test_baseline_table(fig, protocol):
     assert fig["02_ndcg_random"] < fig["02_ndcg_content"] < fig["02_ndcg_popularity"] < fig["02_ndcg_itemknn"]
 
 
-def test_sampled_evaluation_inflates_compresses_and_reorders(fig):
+def test_paired_bootstrap_claims(fig):
+    """Section 6: the intervals bracket their differences and support the text's wording."""
+    for slug in ["knn", "itemknn_pop", "pop_content"]:
+        assert fig[f"02_diff_{slug}_low"] <= fig[f"02_diff_{slug}"] <= fig[f"02_diff_{slug}_high"]
+    assert fig["02_diff_knn"] == pytest.approx(fig["02_ndcg_userknn"] - fig["02_ndcg_itemknn"])
+    # user-kNN's lead: paired interval above zero, but close to it ("a real but small lead")
+    assert 0 < fig["02_diff_knn_low"] < 0.25 * fig["02_diff_knn"]
+    # the unpaired interval contains zero and is wider: why pairing matters
+    assert fig["02_diff_knn_unpaired_low"] < 0 < fig["02_diff_knn_unpaired_high"]
+    unpaired = fig["02_diff_knn_unpaired_high"] - fig["02_diff_knn_unpaired_low"]
+    assert unpaired > 1.5 * (fig["02_diff_knn_high"] - fig["02_diff_knn_low"])
+    # the separate intervals overlap ("overlap widely")
+    assert fig["02_boot_itemknn_high"] - fig["02_boot_userknn_low"] > 0.01
+    assert fig["02_diff_itemknn_pop_low"] > 0.05 and fig["02_diff_pop_content_low"] > 0.05
+    assert fig["02_temporal_gap_low"] > 0.05  # popularity ahead for new users
+    assert fig["02_temporal_gap_users"] == fig["02_temporal_new_users"]
+
+
+def test_sampled_evaluation_inflates_compresses_and_hides_the_order(fig):
     assert fig["02_inflation_pop"] > 1.5
     assert fig["02_ratio_sampled"] < fig["02_ratio_full"]
     assert fig["02_ndcg_userknn"] > fig["02_ndcg_itemknn"]
-    assert fig["02_sampled_ndcg_userknn"] < fig["02_sampled_ndcg_itemknn"]  # the order flips, as the text says
+    # "item-kNN scores a hair higher" under sampling, but the paired interval contains zero
+    assert fig["02_sampled_ndcg_userknn"] < fig["02_sampled_ndcg_itemknn"]
+    assert fig["02_sampled_diff_knn"] == pytest.approx(
+        fig["02_sampled_ndcg_userknn"] - fig["02_sampled_ndcg_itemknn"]
+    )
+    assert fig["02_sampled_diff_knn_low"] < 0 < fig["02_sampled_diff_knn_high"]
 
 
 def test_beyond_accuracy_and_pitfalls(fig, figures):
