@@ -125,26 +125,48 @@ def hidden_line_numbers(source: str) -> set[int]:
     return lines
 
 
+def _bound_here(tree: ast.AST) -> set[str]:
+    """Names an answer binds itself (definitions, arguments, assignments), imports excepted."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound
+
+
 def borrowed_names(answer_source: str, forbid: list[str]) -> list[str]:
-    """Forbidden functions that an answer's source names, and dynamic look-ups that could hide one."""
+    """Forbidden functions that an answer refers to, and dynamic look-ups that could hide one.
+
+    An answer refers to ``pkg.mod.f`` when it imports ``f``, uses a name ``f`` it does not bind
+    itself (an alias of the notebook's import), reads an attribute ``.f`` of anything but ``self``,
+    or holds the string ``"f"`` (for ``getattr``). The forbidden function is also disabled in the
+    sandbox, which catches the calls this reading cannot see.
+    """
     if not forbid:
         return []
     short = {path.rpartition(".")[2]: path for path in forbid}
-    found: list[str] = []
     try:
         tree = ast.parse(answer_source)
     except SyntaxError:
         return []
+    own = _bound_here(tree)
+    found: list[str] = []
     for node in ast.walk(tree):
         word = None
-        if isinstance(node, ast.Name):
+        if isinstance(node, ast.Name) and node.id not in own:
             word = node.id
-        elif isinstance(node, ast.Attribute):
+        elif isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "self"):
             word = node.attr
         elif isinstance(node, ast.alias):
             word = node.name.rpartition(".")[2]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            found += [path for name, path in short.items() if name in node.value]
+            found += [path for name, path in short.items() if node.value in (name, path)]
         if word in short:
             found.append(short[word])
         elif word in DYNAMIC_LOOKUPS:
@@ -183,6 +205,13 @@ class Chapter:
                 )
                 pending_ids, pending_names, pending_forbid = [], [], []
         self.forbid = list(dict.fromkeys(p for ex in self.exercises for p in ex.forbid))
+        for cell in self.notebook.cells:
+            own_forbid = cell.metadata.get("grading", {}).get("forbid", [])
+            if is_answer_cell(cell) and borrowed_names(cell.source, own_forbid):
+                raise CourseError(
+                    f"{self.path.name}: the reference answer {grading_of(cell)['grade_id']} refers to "
+                    f"{borrowed_names(cell.source, own_forbid)}, which its exercise forbids"
+                )
         self._contexts: dict[str, dict] | None = None
 
     # ------------------------------------------------------------------ the reference run

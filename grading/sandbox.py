@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -34,7 +35,6 @@ from pathlib import Path
 from grading.protocol import ProtocolError, RefMarker, decode, read_plain, send_command
 
 GRADING_DIR = Path(__file__).resolve().parent
-REPO = GRADING_DIR.parent
 UNSANDBOXED_ENV = "GRADING_ALLOW_UNSANDBOXED"
 SETUP_HINT = (
     "Install bubblewrap once on the grading machine (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
@@ -102,10 +102,18 @@ def sandbox_mode() -> str:
     raise SandboxUnavailable(f"{problem}. {SETUP_HINT}")
 
 
+def _helpers_dir() -> str:
+    """Where ``recsys_helpers`` is imported from (the course's editable install, or a copy)."""
+    spec = importlib.util.find_spec("recsys_helpers")
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxUnavailable("recsys_helpers is not installed in this environment: run `make install`")
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
 def _read_only_roots() -> list[str]:
     roots = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"]
     roots += [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)]
-    roots.append(str(REPO / "recsys_helpers"))
+    roots.append(_helpers_dir())
     unique = []
     for root in roots:
         if os.path.exists(root) and root not in unique:

@@ -167,6 +167,8 @@ def test_blank_submission_scores_zero(graded_class, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_solution_scores_full_marks(graded_class, chapter):
     check(graded_class, chapter, "solution")
+    nb = nbformat.read(graded_class["root"] / "autograded" / "solution" / chapter / f"{chapter}.ipynb", as_version=4)
+    assert nb.metadata["grading"]["report"]["cell_errors"] == {}, "the solution's own cells fail in the sandbox"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

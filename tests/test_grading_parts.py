@@ -145,6 +145,7 @@ def result_of(student: StudentProcess):
 def test_the_sandbox_sees_no_course_file_but_the_helpers():
     student = run_cells(
         "import os, glob\n"
+        "import recsys_helpers.split\n"
         f"result = [os.path.exists('{ROOT / 'solutions'}'), os.path.exists('{ROOT / 'gradebook.db'}'),\n"
         f"          os.path.exists('{ROOT / 'recsys_helpers'}'), sorted(os.listdir('{ROOT}')), os.getuid()]\n"
     )
@@ -234,3 +235,24 @@ def test_grading_refuses_to_run_unsandboxed_unless_asked(monkeypatch):
     with pytest.warns(RuntimeWarning, match="WITHOUT A SANDBOX"):
         assert sandbox.sandbox_mode() == "unsandboxed"
     sandbox.sandbox_mode.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n",  # its own function, named like torch.sigmoid
+        "def f(scores):\n    auc = 0.5\n    return auc\n",  # a variable named like sklearn.metrics.auc
+        'def bootstrap_mean_ci(values):\n    """Unlike scipy.stats.bootstrap, ..."""\n    return values\n',
+        "class Model:\n    def fit(self):\n        self.auc = 1\n        return self.auc\n",
+    ],
+)
+def test_an_answer_may_use_the_names_of_forbidden_functions_for_its_own_things(answer):
+    forbid = ["torch.sigmoid", "sklearn.metrics.auc", "scipy.stats.bootstrap"]
+    assert borrowed_names(answer, forbid) == []
+
+
+def test_aliases_of_forbidden_functions_are_found():
+    forbid = ["torch.sigmoid", "sklearn.metrics.auc"]
+    assert borrowed_names("sigmoid = torch.sigmoid\n", forbid) == ["torch.sigmoid"]
+    assert borrowed_names("from sklearn.metrics import auc as area\n", forbid) == ["sklearn.metrics.auc"]
+    assert borrowed_names("def f(x, y):\n    return auc(x, y)\n", forbid) == ["sklearn.metrics.auc"]
