@@ -20,7 +20,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
-from grading.checker import Chapter, grading_of, is_test_cell
+from grading.checker import HIDDEN_BLOCK, Chapter, grading_of, is_test_cell
 
 _CHAPTERS: dict[Path, Chapter] = {}  # one reference run per chapter and process
 
@@ -33,8 +33,16 @@ def chapter_for(source_notebook: Path) -> Chapter:
     return _CHAPTERS[key]
 
 
+def _visible_lines(source: str) -> list[str]:
+    return [line.rstrip() for line in HIDDEN_BLOCK.sub("", source).splitlines() if line.strip()]
+
+
 class RecordedOverwriteCells(OverwriteCells):
-    """``OverwriteCells`` with ``add_missing_cells``, recording each restored cell in the notebook."""
+    """``OverwriteCells`` with ``add_missing_cells``, recording each restored cell in the notebook.
+
+    Every test cell with hidden tests is "restored" (the release lacks its hidden part); only one
+    whose visible part differs from the release counts as edited.
+    """
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         self._restored: list[dict] = []
@@ -47,11 +55,16 @@ class RecordedOverwriteCells(OverwriteCells):
         nb.metadata.setdefault("grading", {})["restored"] = self._restored
         return nb, resources
 
+    def preprocess_cell(self, cell, resources, cell_index):
+        submitted = cell.source if is_test_cell(cell) else None
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if submitted is not None and _visible_lines(submitted) != _visible_lines(cell.source):
+            self._restored.append({"cell": grading_of(cell)["grade_id"], "what": "edited, restored"})
+        return cell, resources
+
     def report_change(self, name, attr, old, new):
         super().report_change(name, attr, old, new)
-        if attr == "checksum":
-            self._restored.append({"cell": name, "what": "edited, restored"})
-        elif attr in ("points", "locked", "cell_type"):
+        if attr in ("points", "locked", "cell_type"):
             self._restored.append({"cell": name, "what": f"{attr} changed, restored"})
 
 
