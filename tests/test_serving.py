@@ -1,0 +1,81 @@
+"""recsys_helpers.serving: the LRU cache, exact top-k, the service and the load generator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from recsys_helpers.serving import LRUCache, Recommender, exact_top_k, load_test
+
+
+def test_lru_evicts_least_recently_used_and_counts():
+    cache = LRUCache(2)
+    cache.put(1, "a")
+    cache.put(2, "b")
+    assert cache.get(1) == "a"  # 1 is now the most recent
+    cache.put(3, "c")  # evicts 2, not 1
+    assert cache.get(2) is None and cache.get(1) == "a" and cache.get(3) == "c"
+    assert (cache.hits, cache.misses, len(cache)) == (3, 1, 2)
+    cache.clear()
+    assert (cache.hits, cache.misses, len(cache)) == (0, 0, 0)
+
+
+def test_lru_capacity_zero_and_bad_capacity():
+    cache = LRUCache(0)
+    cache.put("x", 1)
+    assert cache.get("x") is None and len(cache) == 0
+    with pytest.raises(ValueError):
+        LRUCache(-1)
+
+
+def test_exact_top_k_matches_argsort_with_ties_to_lower_index():
+    rng = np.random.default_rng(0)
+    items = rng.normal(size=(200, 8)).astype(np.float32)
+    query = rng.normal(size=8).astype(np.float32)
+    expected = np.argsort(-(items @ query), kind="stable")[:10]
+    assert exact_top_k(query, items, 10).tolist() == expected.tolist()
+    tied = np.ones((5, 2), dtype=np.float32)
+    assert exact_top_k(np.ones(2, dtype=np.float32), tied, 3).tolist() == [0, 1, 2]
+
+
+def test_recommender_caches_per_index():
+    rng = np.random.default_rng(1)
+    service = Recommender(rng.normal(size=(4, 3)), rng.normal(size=(30, 3)), k=5, cache_size=2)
+    first, cached = service.recommend(2, "exact", cache=True)
+    again, cached_again = service.recommend(2, "exact", cache=True)
+    assert (cached, cached_again) == (False, True) and first == again
+    with pytest.raises(ValueError):
+        service.recommend(0, "ann")  # no index given
+    with pytest.raises(KeyError):
+        service.recommend(9, "exact")
+
+
+def test_service_answers_on_loopback(tmp_path):
+    rng = np.random.default_rng(2)
+    users, items = rng.normal(size=(6, 4)).astype(np.float32), rng.normal(size=(50, 4)).astype(np.float32)
+    np.savez(tmp_path / "data.npz", users=users, items=items)
+    server = subprocess.Popen([sys.executable, "-m", "recsys_helpers.serving", str(tmp_path / "data.npz")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        paths = [f"/recommend?user={u % 6}&cache=1" for u in range(12)]
+        latencies = load_test(port, paths, concurrency=3)
+        assert latencies.shape == (12,) and (latencies > 0).all()
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/recommend?user=3")
+        answer = json.loads(connection.getresponse().read())
+        connection.close()
+        assert answer["items"] == exact_top_k(users[3], items, 10).tolist()
+        with pytest.raises(RuntimeError):
+            load_test(port, ["/recommend?user=99"], concurrency=1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stdout.close()
+        server.stderr.close()
