@@ -12,6 +12,8 @@ One module per concern:
 - :mod:`recsys_helpers.models` -- trainable models: EASE, MF/BPR, NeuMF, two-tower, LightGCN, Keras twins
   (chapter 04) and sequential next-item models (chapter 05).
 - :mod:`recsys_helpers.text` -- item text embeddings from a pretrained sentence encoder, cached on disk (chapter 06).
+- :mod:`recsys_helpers.simulators` -- a seeded music-service simulator with a known ground truth (chapter 12).
+- :mod:`recsys_helpers.lastfm` -- Last.fm-1K listening logs and sessions from time gaps (chapter 12).
 - :mod:`recsys_helpers.serving` -- an LRU cache, a small HTTP recommendation service and a load generator (chapter 13).
 - :mod:`recsys_helpers.distributed` -- data-parallel BPR-MF training with torch.distributed, gloo on loopback (chapter 13).
 """
