@@ -34,7 +34,7 @@ import nbformat
 from grading.sandbox import MISSING, Limits, SandboxFailure, StudentProcess, _StudentRaised
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
-DYNAMIC_LOOKUPS = ("importlib", "__import__", "reload", "exec", "eval")
+DYNAMIC_LOOKUPS = ("importlib", "__import__", "reload", "exec", "eval", "globals", "vars")
 
 
 class CourseError(RuntimeError):
@@ -183,6 +183,11 @@ class Chapter:
         self.notebook = nbformat.read(self.path, as_version=4)
         self.exercises: list[Exercise] = []
         self.demo_sources = {cell.source.strip() for cell in self.notebook.cells if is_demo_cell(cell)}
+        self.course_sources = {  # the chapter's own code cells, exactly as released
+            cell.source.strip()
+            for cell in self.notebook.cells
+            if cell.cell_type == "code" and not is_answer_cell(cell) and not is_test_cell(cell)
+        }
         pending_ids, pending_names, pending_forbid = [], [], []
         for cell in self.notebook.cells:
             if is_answer_cell(cell):
@@ -260,7 +265,8 @@ class Chapter:
                     steps.append({"op": "snapshot", "key": grade_id, "names": known[grade_id].names})
                     snapped.add(grade_id)
             elif cell.source.strip() and cell.source.strip() not in self.demo_sources:
-                steps.append({"op": "exec", "index": index, "source": cell.source})
+                course_cell = not is_answer_cell(cell) and cell.source.strip() in self.course_sources
+                steps.append({"op": "exec", "index": index, "source": cell.source, "course_cell": course_cell})
         for grade_id, exercise in known.items():  # a deleted test cell: its names as they end up
             if grade_id not in snapped:
                 steps.append({"op": "snapshot", "key": grade_id, "names": exercise.names})

@@ -256,3 +256,18 @@ def test_aliases_of_forbidden_functions_are_found():
     assert borrowed_names("sigmoid = torch.sigmoid\n", forbid) == ["torch.sigmoid"]
     assert borrowed_names("from sklearn.metrics import auc as area\n", forbid) == ["sklearn.metrics.auc"]
     assert borrowed_names("def f(x, y):\n    return auc(x, y)\n", forbid) == ["sklearn.metrics.auc"]
+
+
+def test_the_chapters_own_cells_may_use_forbidden_functions_but_answers_may_not():
+    steps = [
+        {"op": "exec", "index": 0, "source": "from recsys_helpers import split\nresult = []\n"},
+        {"op": "exec", "index": 1, "course_cell": True,
+         "source": "import pandas as pd\nresult.append(len(split.leave_last_out(pd.DataFrame("
+                   "{'user_idx': [0, 0], 'item_idx': [1, 2], 'timestamp': [1, 2]}))[1]))\n"},
+        {"op": "exec", "index": 2, "source": "try:\n    split.leave_last_out(None)\nexcept Exception as e:\n"
+                                             "    result.append(type(e).__name__)\n"},
+        {"op": "snapshot", "key": "t", "names": ["result"]},
+    ]
+    student = StudentProcess(steps, forbid=["recsys_helpers.split.leave_last_out"], limits=Limits())
+    student.prepare()
+    assert result_of(student) == [1, "BorrowedAnswer"]
