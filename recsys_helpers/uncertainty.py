@@ -12,7 +12,7 @@ with replacement shows by how much. Two rules make the intervals honest:
 Both functions are deterministic given ``seed``. Percentile intervals are used throughout the
 course; with a few dozen users they are rough, so the number of users is always reported with them.
 
-Introduced in chapter 07 (Generative language models as recommenders); used by the later chapters.
+Introduced in chapter 02 (Evaluation); used wherever a chapter compares two models.
 """
 
 from __future__ import annotations
