@@ -179,6 +179,16 @@ def _bwrap_argv(limits: Limits, command: list[str], *, info_fd: int | None = Non
     return argv + ["--", *command]
 
 
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs. A zombie has exited (a namespace's init becomes one only after every
+    process of its namespace is gone) and waits for the system's init to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 class _StudentRaised:
     """Marker base of exceptions rebuilt from the student's process."""
 
@@ -307,9 +317,9 @@ class StudentProcess:
         self._proc.wait()
         if self._inner_pid:
             deadline = time.monotonic() + 10
-            while Path(f"/proc/{self._inner_pid}").exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            if Path(f"/proc/{self._inner_pid}").exists():
+            while _alive(self._inner_pid) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if _alive(self._inner_pid):
                 raise RuntimeError(f"the sandbox's process {self._inner_pid} survived SIGKILL")
             self._inner_pid = None
         for stream in (self._proc.stdin, self._proc.stdout):
