@@ -274,6 +274,7 @@ class StudentProcess:
         self._inner_pid: int | None = None
         self._broken: str | None = None
         self._expired = False
+        self._deadline: float | None = None  # a test's calls share one deadline, set by start_test
 
     # ------------------------------------------------------------------ process
     def _spawn(self) -> None:
@@ -420,9 +421,6 @@ class StudentProcess:
         if header.get("missing"):
             return MISSING
         return decode(header.get("value"), buffers, lambda info: RemoteRef(self, info))
-
-    # a test's calls share one deadline, set by the checker
-    _deadline: float | None = None
 
     def deadline_left(self) -> float:
         if self._deadline is None:

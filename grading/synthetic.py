@@ -9,6 +9,7 @@ wrong answer, each with the points every test cell must end with.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
 import re
 import shutil
@@ -22,6 +23,17 @@ from grading.checker import grading_of, is_answer_cell, is_test_cell
 
 SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
 Plan = dict[str, tuple[nbformat.NotebookNode, dict[str, float]]]  # student -> (notebook, points per test)
+
+
+def load_cases(course: Path, chapter: str) -> dict:
+    """``CASES`` of ``tests/grading/cases/<chapter>.py`` in the course, or {} when it has none."""
+    path = course / "tests" / "grading" / "cases" / f"{chapter}.py"
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"cases_{chapter}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
 
 
 def exercises_of(source: nbformat.NotebookNode) -> dict[str, list[str]]:

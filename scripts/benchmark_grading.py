@@ -16,7 +16,6 @@ Writes ``benchmarks/grading.json``. Run it on an idle machine:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -33,17 +32,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from grading.checker import Chapter  # noqa: E402
-from grading.synthetic import class_plan, scratch_course, submit  # noqa: E402
-
-
-def cases_of(chapter: str) -> dict:
-    path = ROOT / "tests" / "grading" / "cases" / f"{chapter}.py"
-    if not path.exists():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"cases_{chapter}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CASES
+from grading.synthetic import class_plan, load_cases, scratch_course, submit  # noqa: E402
 
 
 def main() -> int:
@@ -61,7 +50,7 @@ def main() -> int:
         for chapter in chapters:
             source = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
             release = nbformat.read(root / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
-            kinds = list(class_plan(source, release, cases_of(chapter)).items())
+            kinds = list(class_plan(source, release, load_cases(ROOT, chapter)).items())
             submissions = list(islice(cycle(kinds), args.students))
             for k, (kind, (nb, _)) in enumerate(submissions):
                 submit(root, chapter, f"s{k:03d}_{kind}", nb)

@@ -31,11 +31,10 @@ from conftest import CHAPTERS, ROOT
 
 sys.path.insert(0, str(ROOT))
 from grading.checker import HIDDEN_BLOCK, grading_of, is_test_cell  # noqa: E402
-from grading.synthetic import build, class_plan, scratch_course, solutions_of, submit  # noqa: E402
+from grading.synthetic import build, class_plan, load_cases, scratch_course, solutions_of, submit  # noqa: E402
 
 pytestmark = pytest.mark.nbgrader
 BIN = Path(sys.executable).parent
-CASES_DIR = ROOT / "tests" / "grading" / "cases"
 TEST_SECONDS = "15"  # a looping answer costs this long here (60 s per test, 120 s per cell in a class)
 
 
@@ -47,8 +46,7 @@ def load_module(path: Path):
 
 
 def cases_of(chapter: str) -> dict:
-    path = CASES_DIR / f"{chapter}.py"
-    return load_module(path).CASES if path.exists() else {}
+    return load_cases(ROOT, chapter)
 
 
 ATTACKS = load_module(ROOT / "tests" / "grading" / "attacks.py")
