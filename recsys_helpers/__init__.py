@@ -14,6 +14,7 @@ One module per concern:
 - :mod:`recsys_helpers.uncertainty` -- bootstrap and paired-bootstrap intervals over users (chapter 02).
 - :mod:`recsys_helpers.text` -- item text embeddings from a pretrained sentence encoder, cached on disk (chapter 06).
 - :mod:`recsys_helpers.llm` -- a small instruction-tuned LLM loaded offline from its wheel, candidate scoring (chapter 07).
+- :mod:`recsys_helpers.ecommerce` -- a seeded shop simulator (funnel, consumables, drift) and RetailRocket readers (chapter 10).
 - :mod:`recsys_helpers.simulators` -- a seeded music-service simulator with a known ground truth (chapter 12).
 - :mod:`recsys_helpers.lastfm` -- Last.fm-1K listening logs and sessions from time gaps (chapter 12).
 - :mod:`recsys_helpers.serving` -- an LRU cache, a small HTTP recommendation service and a load generator (chapter 13).

@@ -1,0 +1,511 @@
+"""A seeded online shop with a known ground truth, and a reader for RetailRocket's event log.
+
+:func:`simulate_shop` builds a small e-commerce site: categories, brands and priced products, and
+shoppers who browse in sessions (view → add to cart → purchase), follow a category from one product
+to the next, come back for consumables when they run out, and slowly change what they like.
+Because every probability is known, a chapter can measure how much of the planted preference its
+models recover (:func:`true_affinity`) and how well the best possible next-view model would do
+(:func:`next_view_probabilities`, the oracle).
+
+The generative story, in the order the code follows it (every knob is a field of
+:class:`ShopConfig`):
+
+1. **Catalogue.** ``num_categories`` categories; the first ``num_consumable`` are consumables
+   (coffee, shampoo, ...) that run out after about ``repurchase_days`` days. Each category has a
+   typical log-price drawn uniformly from ``log_price_range``; each category has
+   ``brands_per_category`` brands with a price premium ~ Normal(0, 0.3) in log-price, and each brand
+   ``items_per_brand`` products with a quality ~ Normal(0, ``quality_sd``) and their own small
+   price spread (Normal(0, 0.2)). An item's *price level* is its log-price standardized within its
+   category (negative = cheap for its kind).
+2. **Shoppers.** A taste over categories ``theta`` ~ Dirichlet(``taste_concentration``), a liking of
+   each brand ~ Normal(0, ``brand_taste_sd``) and a preferred price level ~ Normal(0, 1). The
+   planted affinity of user u for item i is ``log(theta[u, category(i)] + 0.01) +
+   brand_liking[u, brand(i)] + quality[i] - price_sensitivity / 2 * (level[i] -
+   preferred_level[u]) ** 2``. Category tastes drift: a second taste is drawn and on day d the
+   affinity is ``(1 - w) * start + w * end`` with ``w = drift * d / (num_days - 1)``.
+3. **Sessions.** Each user has ``sessions_per_user`` sessions in distinct hours (8..23) of the
+   ``num_days`` days, drawn uniformly without replacement, each with a number of product views drawn
+   uniformly from ``session_length``.
+4. **Views.** The first view of a session is a **repurchase visit** with probability
+   ``repeat_prob`` when the user has a consumable *due* (bought at least ``repurchase_days`` days
+   before and not bought since): the most overdue one. Otherwise, and for every later view, the
+   next product is drawn from a mixture: with probability ``same_category_prob`` (from the second
+   view on) a softmax of affinity over the *other* products of the previous product's category
+   (shoppers compare similar items), else a softmax of affinity over the whole catalogue.
+5. **Funnel.** A viewed product is added to the cart with probability
+   ``sigmoid(cart_bias + cart_slope * affinity)`` (``repeat_cart_prob`` on a repurchase visit), and a
+   carted product is bought with probability ``purchase_prob``. The defaults give a view → cart rate
+   of about 5% and a cart → purchase rate of about 35%: illustrative values of the order seen in public
+   logs (RetailRocket's log has about 2.6% of views followed by a cart event and about a third of
+   carts by a transaction; published cart-abandonment surveys put abandonment near 70%). Change
+   them to explore.
+
+Everything is deterministic given ``seed``.
+
+:func:`load_retailrocket_events` reads RetailRocket's public ``events.csv`` (Kaggle, "Retailrocket
+recommender system dataset", 2016): comma-separated with a header ``timestamp,visitorid,event,
+itemid,transactionid``; timestamps in milliseconds since 1970; ``event`` is ``view``,
+``addtocart`` or ``transaction``; ``transactionid`` only on transactions. Its item properties
+files (``item_properties_part1.csv``, ``..._part2.csv``: ``timestamp,itemid,property,value``) give
+each item's ``categoryid`` history; :func:`load_retailrocket_categories` keeps the latest. The
+files are not shipped with the course (nothing may be downloaded at run time); the course's tests
+run the readers on small files written in the same format.
+
+Introduced in chapter 10 (E-commerce recommendation).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from recsys_helpers.lastfm import sessionize
+
+__all__ = [
+    "ShopConfig",
+    "ShopWorld",
+    "simulate_shop",
+    "true_affinity",
+    "next_view_probabilities",
+    "EVENT_TYPES",
+    "EPOCH",
+    "RETAILROCKET_COLUMNS",
+    "load_retailrocket_events",
+    "load_retailrocket_categories",
+    "config_table",
+]
+
+#: Unix time of day 0 of every simulated log (2015-05-03 00:00 UTC, when RetailRocket's log starts).
+EPOCH = 1_430_611_200
+
+#: The three event types, in funnel order, as RetailRocket spells them.
+EVENT_TYPES = ("view", "addtocart", "transaction")
+
+RETAILROCKET_COLUMNS = ["timestamp", "visitorid", "event", "itemid", "transactionid"]
+
+CATEGORY_NAMES = (
+    "coffee", "shampoo", "vitamins", "pet food", "running shoes", "headphones", "backpacks",
+    "desk lamps", "cookware", "board games", "jackets", "phone cases", "tea", "skin care",
+    "notebooks", "water bottles",
+)
+
+
+@dataclass(frozen=True)
+class ShopConfig:
+    """Knobs of :func:`simulate_shop`; see the module docstring for the story they drive."""
+
+    num_users: int = 500
+    num_categories: int = 10
+    num_consumable: int = 3
+    brands_per_category: int = 3
+    items_per_brand: int = 10
+    num_days: int = 60
+    sessions_per_user: int = 10
+    session_length: tuple[int, int] = (2, 10)
+    log_price_range: tuple[float, float] = (1.5, 5.0)
+    taste_concentration: float = 0.3
+    brand_taste_sd: float = 0.7
+    quality_sd: float = 0.5
+    price_sensitivity: float = 1.0
+    same_category_prob: float = 0.6
+    repeat_prob: float = 0.7
+    repurchase_days: float = 12.0
+    cart_bias: float = -2.0
+    cart_slope: float = 0.8
+    repeat_cart_prob: float = 0.6
+    purchase_prob: float = 0.35
+    drift: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("num_users", "num_categories", "brands_per_category", "items_per_brand",
+                     "num_days", "sessions_per_user"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not 0 <= self.num_consumable <= self.num_categories:
+            raise ValueError(f"num_consumable must lie in [0, num_categories], got {self.num_consumable!r}")
+        if self.num_categories > len(CATEGORY_NAMES):
+            raise ValueError(f"num_categories must be at most {len(CATEGORY_NAMES)}, got {self.num_categories!r}")
+        low, high = self.session_length
+        if not 1 <= low <= high:
+            raise ValueError(f"session_length must be (low, high) with 1 <= low <= high, got {self.session_length}")
+        for name in ("same_category_prob", "repeat_prob", "repeat_cart_prob", "purchase_prob", "drift"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)!r}")
+        if self.taste_concentration <= 0 or self.repurchase_days <= 0:
+            raise ValueError("taste_concentration and repurchase_days must be positive")
+
+
+@dataclass
+class ShopWorld:
+    """A simulated shop: catalogue, shoppers' planted tastes, and the event log.
+
+    Attributes
+    ----------
+    config : ShopConfig
+    items : DataFrame, one row per item in index order
+        ``item_id`` (0..num_items-1), ``category_id``, ``category``, ``brand_id`` (global),
+        ``brand``, ``price`` (currency units), ``price_level`` (standardized within the category),
+        ``consumable`` (bool), ``quality``, ``title`` (e.g. "brand 4 coffee, 12.50").
+    events : DataFrame, one row per event, sorted by user then time
+        ``user_id``, ``session_id`` (global, increasing in time per user), ``position`` (0-based
+        view number in the session), ``day``, ``hour``, ``timestamp`` (Unix seconds), ``item_id``,
+        ``event`` (one of :data:`EVENT_TYPES`), ``transaction_id`` (-1 unless a transaction),
+        ``repurchase_visit`` (bool: the view came from a due consumable).
+    affinity_start, affinity_end : ndarray (num_users, num_items)
+        Planted affinities on day 0 and at full drift (see :func:`true_affinity`).
+    """
+
+    config: ShopConfig
+    items: pd.DataFrame
+    events: pd.DataFrame
+    affinity_start: np.ndarray
+    affinity_end: np.ndarray
+
+    @property
+    def num_users(self) -> int:
+        return self.config.num_users
+
+    @property
+    def num_items(self) -> int:
+        return len(self.items)
+
+
+def _drift_weight(config: ShopConfig, days) -> np.ndarray:
+    return config.drift * np.asarray(days, dtype=np.float64) / max(config.num_days - 1, 1)
+
+
+def true_affinity(world: ShopWorld, day: float | None = None, *, users=None) -> np.ndarray:
+    """Planted affinity of users for every item on ``day`` (default: the last day).
+
+    Parameters
+    ----------
+    world : ShopWorld
+    day : float, optional
+        Day in ``0..num_days-1``; category tastes drift linearly with it.
+    users : array of int, optional
+        Rows to return (default: all users).
+
+    Returns
+    -------
+    ndarray of float64, shape (len(users), num_items)
+        Higher = liked more, on a log scale: a difference of 1 multiplies the odds of a view drawn
+        from the catalogue by e, and the odds of a cart by ``exp(cart_slope)``.
+
+    Introduced in chapter 10 (E-commerce recommendation).
+    """
+    day = world.config.num_days - 1 if day is None else day
+    rows = slice(None) if users is None else np.asarray(users, dtype=np.int64)
+    weight = float(_drift_weight(world.config, day))
+    return (1 - weight) * world.affinity_start[rows] + weight * world.affinity_end[rows]
+
+
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _view_mixture(affinity: np.ndarray, category: np.ndarray, previous: np.ndarray, same_prob: float) -> np.ndarray:
+    """Next-view distribution given the affinity rows and the previous item (-1: none)."""
+    explore = _softmax_rows(affinity)
+    has_previous = previous >= 0
+    if not has_previous.any():
+        return explore
+    rows = np.flatnonzero(has_previous)
+    mask = category[None, :] == category[previous[rows]][:, None]
+    mask[np.arange(len(rows)), previous[rows]] = False
+    restricted = explore[rows] * mask
+    total = restricted.sum(axis=1, keepdims=True)
+    same = np.divide(restricted, total, out=np.zeros_like(restricted), where=total > 0)
+    weight = np.where(total[:, 0] > 0, same_prob, 0.0)[:, None]
+    out = explore.copy()
+    out[rows] = weight * same + (1 - weight) * explore[rows]
+    return out
+
+
+def next_view_probabilities(world: ShopWorld, users, days, previous_items) -> np.ndarray:
+    """The simulator's distribution of the next product viewed in a session: the oracle.
+
+    Exact for every view after the first of a session (the first may be a repurchase visit, which
+    depends on the whole purchase history).
+
+    Parameters
+    ----------
+    world : ShopWorld
+    users, days : arrays of shape (n,)
+        Shopper index and day (0..num_days-1) of each next view.
+    previous_items : array of int, shape (n,)
+        The product viewed just before in the same session (-1 for none).
+
+    Returns
+    -------
+    ndarray of float64, shape (n, num_items)
+        Each row sums to 1.
+
+    Introduced in chapter 10 (E-commerce recommendation).
+    """
+    users = np.asarray(users, dtype=np.int64)
+    days = np.asarray(days, dtype=np.float64)
+    previous = np.asarray(previous_items, dtype=np.int64)
+    if not users.shape == days.shape == previous.shape:
+        raise ValueError(f"users, days and previous_items differ in shape: {users.shape}, {days.shape}, "
+                         f"{previous.shape}")
+    weight = _drift_weight(world.config, days)[:, None]
+    affinity = world.affinity_start[users] + weight * (world.affinity_end[users] - world.affinity_start[users])
+    category = world.items["category_id"].to_numpy()
+    return _view_mixture(affinity, category, previous, world.config.same_category_prob)
+
+
+def _catalogue(config: ShopConfig, rng: np.random.Generator) -> pd.DataFrame:
+    num_brands = config.num_categories * config.brands_per_category
+    brand_category = np.repeat(np.arange(config.num_categories), config.brands_per_category)
+    item_brand = np.repeat(np.arange(num_brands), config.items_per_brand)
+    item_category = brand_category[item_brand]
+    category_price = rng.uniform(*config.log_price_range, config.num_categories)
+    brand_premium = rng.normal(0.0, 0.3, num_brands)
+    log_price = category_price[item_category] + brand_premium[item_brand]
+    log_price = log_price + rng.normal(0.0, 0.2, len(item_brand))
+    frame = pd.DataFrame({"category_id": item_category, "log_price": log_price})
+    grouped = frame.groupby("category_id")["log_price"]
+    level = (frame["log_price"] - grouped.transform("mean")) / grouped.transform("std").fillna(1.0)
+    names = np.array(CATEGORY_NAMES[: config.num_categories])
+    price = np.round(np.exp(log_price), 2)
+    items = pd.DataFrame(
+        {
+            "item_id": np.arange(len(item_brand)),
+            "category_id": item_category,
+            "category": names[item_category],
+            "brand_id": item_brand,
+            "brand": [f"brand {b}" for b in item_brand],
+            "price": price,
+            "price_level": level.fillna(0.0).to_numpy(),
+            "consumable": item_category < config.num_consumable,
+            "quality": rng.normal(0.0, config.quality_sd, len(item_brand)),
+        }
+    )
+    items["title"] = [f"{b} {c}, {p:.2f}" for b, c, p in zip(items["brand"], items["category"], price)]
+    return items
+
+
+def simulate_shop(config: ShopConfig | None = None, **overrides) -> ShopWorld:
+    """Simulate a shop's catalogue and event log (see the module docstring).
+
+    Parameters
+    ----------
+    config : ShopConfig, optional
+        Default: ``ShopConfig()``.
+    **overrides
+        Fields of :class:`ShopConfig` to change, e.g. ``simulate_shop(num_users=50, seed=3)``.
+
+    Returns
+    -------
+    ShopWorld
+        Same config, same world: the log is a deterministic function of the config.
+
+    Examples
+    --------
+    >>> world = simulate_shop(num_users=20, sessions_per_user=3, seed=1)
+    >>> sorted(world.events["event"].unique())[:1]
+    ['addtocart']
+    >>> world.affinity_start.shape == (20, len(world.items))
+    True
+
+    Introduced in chapter 10 (E-commerce recommendation).
+    """
+    config = replace(config or ShopConfig(), **overrides)
+    rng = np.random.default_rng(config.seed)
+    items = _catalogue(config, rng)
+    num_users, num_items = config.num_users, len(items)
+    category = items["category_id"].to_numpy()
+    brand = items["brand_id"].to_numpy()
+    consumable = items["consumable"].to_numpy()
+    # 2. shoppers
+    concentration = np.full(config.num_categories, config.taste_concentration)
+    theta_start = rng.dirichlet(concentration, size=num_users)
+    theta_end = rng.dirichlet(concentration, size=num_users)
+    brand_liking = rng.normal(0.0, config.brand_taste_sd, (num_users, brand.max() + 1))
+    preferred_level = rng.normal(0.0, 1.0, num_users)
+    price_fit = -0.5 * config.price_sensitivity * (
+        items["price_level"].to_numpy()[None, :] - preferred_level[:, None]
+    ) ** 2
+    personal = brand_liking[:, brand] + items["quality"].to_numpy()[None, :] + price_fit
+    affinity_start = np.log(theta_start[:, category] + 0.01) + personal
+    affinity_end = np.log(theta_end[:, category] + 0.01) + personal
+    world = ShopWorld(config, items, pd.DataFrame(), affinity_start, affinity_end)
+    # 3. sessions
+    num_sessions = config.sessions_per_user
+    num_slots = config.num_days * 16  # distinct (day, hour) slots, hours 8..23
+    if num_sessions > num_slots:
+        raise ValueError(f"sessions_per_user={num_sessions} exceeds the {num_slots} hours of num_days")
+    slots = np.sort(np.argsort(rng.random((num_users, num_slots)), axis=1)[:, :num_sessions], axis=1)
+    session_day, session_hour = slots // 16, 8 + slots % 16
+    low, high = config.session_length
+    lengths = rng.integers(low, high + 1, (num_users, num_sessions))
+    last_bought = np.full((num_users, num_items), -np.inf)
+    records = []
+    transaction = 0
+    all_users = np.arange(num_users)
+    for s in range(num_sessions):
+        days = session_day[:, s]
+        weight = _drift_weight(config, days)[:, None]
+        affinity = affinity_start + weight * (affinity_end - affinity_start)
+        previous = np.full(num_users, -1)
+        bought_now = []
+        for position in range(high):
+            rows = all_users[lengths[:, s] > position]
+            if len(rows) == 0:
+                break
+            probs = _view_mixture(affinity[rows], category, previous[rows], config.same_category_prob)
+            draws = rng.random(len(rows))[:, None]
+            chosen = np.minimum((np.cumsum(probs, axis=1) < draws).sum(axis=1), num_items - 1)
+            revisit = np.zeros(len(rows), dtype=bool)
+            if position == 0:
+                overdue = days[rows, None] - last_bought[rows]
+                due = consumable[None, :] & (overdue >= config.repurchase_days) & np.isfinite(overdue)
+                take = due.any(axis=1) & (rng.random(len(rows)) < config.repeat_prob)
+                most_overdue = np.argmax(np.where(due, overdue, -np.inf), axis=1)
+                chosen = np.where(take, most_overdue, chosen)
+                revisit = take
+            liking = affinity[rows, chosen]
+            cart_p = 1 / (1 + np.exp(-(config.cart_bias + config.cart_slope * liking)))
+            cart_p = np.where(revisit, config.repeat_cart_prob, cart_p)
+            carted = rng.random(len(rows)) < cart_p
+            bought = carted & (rng.random(len(rows)) < config.purchase_prob)
+            ids = np.full(len(rows), -1)
+            ids[bought] = transaction + np.arange(bought.sum())
+            transaction += int(bought.sum())
+            bought_now.append((rows[bought], chosen[bought]))
+            for kind, flag in ((0, np.ones(len(rows), bool)), (1, carted), (2, bought)):
+                records.append(np.column_stack([
+                    rows[flag], np.full(flag.sum(), s), np.full(flag.sum(), position),
+                    days[rows[flag]], session_hour[rows[flag], s], chosen[flag],
+                    np.full(flag.sum(), kind), ids[flag] if kind == 2 else np.full(flag.sum(), -1),
+                    revisit[flag],
+                ]))
+            previous[rows] = chosen
+        for users_bought, items_bought in bought_now:
+            last_bought[users_bought, items_bought] = days[users_bought]
+    table = np.vstack(records)
+    columns = ["user_id", "session", "position", "day", "hour", "item_id", "kind", "transaction_id",
+               "repurchase_visit"]
+    events = pd.DataFrame(table, columns=columns).astype("int64")
+    events = events.sort_values(["user_id", "session", "position", "kind"], kind="stable").reset_index(drop=True)
+    events["session_id"] = events["user_id"] * num_sessions + events["session"]
+    events["timestamp"] = (EPOCH + events["day"] * 86_400 + events["hour"] * 3_600
+                           + events["position"] * 60 + events["kind"] * 20)
+    events["event"] = np.array(EVENT_TYPES)[events["kind"].to_numpy()]
+    events["repurchase_visit"] = events["repurchase_visit"].astype(bool)
+    world.events = events[["user_id", "session_id", "position", "day", "hour", "timestamp", "item_id", "event",
+                           "transaction_id", "repurchase_visit"]]
+    return world
+
+
+def load_retailrocket_events(path: str | os.PathLike, *, gap_seconds: float = 1800, max_rows: int | None = None,
+                             min_item_events: int = 1) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Read RetailRocket's ``events.csv`` (or any file in its format) into the chapter's event table.
+
+    Parameters
+    ----------
+    path : path to ``events.csv``
+        Header ``timestamp,visitorid,event,itemid,transactionid``; timestamps in milliseconds.
+    gap_seconds : float, default 1800
+        A visitor's events more than this far apart start a new session
+        (:func:`recsys_helpers.lastfm.sessionize`).
+    max_rows : int, optional
+        Read only the first ``max_rows`` lines (the full file has about 2.76 million).
+    min_item_events : int, default 1
+        Drop items with fewer events than this, to shrink the catalogue.
+
+    Returns
+    -------
+    events : DataFrame sorted by user and time, the columns of :class:`ShopWorld` ``.events``
+        ``user_id`` and ``item_id`` are contiguous (0..n-1); ``position`` counts the views of the
+        session (a cart or transaction event takes the position of the session's latest view, or
+        0 before any view); ``day`` counts days since the first event; ``hour`` is UTC;
+        ``transaction_id`` is -1 except on transactions; ``repurchase_visit`` is always False.
+    visitor_ids, item_ids : ndarray
+        The original ids of each ``user_id`` and ``item_id`` (``visitor_ids[user_id]``).
+
+    Raises
+    ------
+    ValueError
+        A required column is missing, an event type is not one of :data:`EVENT_TYPES`, or the file
+        holds no events.
+
+    Introduced in chapter 10 (E-commerce recommendation).
+    """
+    frame = pd.read_csv(path, nrows=max_rows, dtype={"event": str})
+    missing = [c for c in RETAILROCKET_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; expected {RETAILROCKET_COLUMNS}")
+    frame = frame.dropna(subset=["timestamp", "visitorid", "event", "itemid"])
+    if frame.empty:
+        raise ValueError(f"{path} holds no events")
+    unknown = sorted(set(frame["event"]) - set(EVENT_TYPES))
+    if unknown:
+        raise ValueError(f"{path}: unknown event type(s) {unknown}; expected {list(EVENT_TYPES)}")
+    if min_item_events > 1:
+        counts = frame["itemid"].map(frame["itemid"].value_counts())
+        frame = frame[counts >= min_item_events]
+    user_codes, visitor_ids = pd.factorize(frame["visitorid"], sort=True)
+    item_codes, item_ids = pd.factorize(frame["itemid"], sort=True)
+    kind = frame["event"].map({e: k for k, e in enumerate(EVENT_TYPES)}).to_numpy()
+    seconds = frame["timestamp"].to_numpy(np.int64) // 1000
+    events = pd.DataFrame({
+        "user_id": user_codes.astype(np.int64),
+        "timestamp": seconds,
+        "item_id": item_codes.astype(np.int64),
+        "kind": kind.astype(np.int64),
+        "transaction_id": frame["transactionid"].fillna(-1).to_numpy().astype(np.int64),
+    })
+    events = events.sort_values(["user_id", "timestamp", "kind"], kind="stable").reset_index(drop=True)
+    events["session_id"] = sessionize(events["user_id"], events["timestamp"], gap_seconds=gap_seconds)
+    is_view = events["kind"].eq(0)
+    events["position"] = (is_view.groupby(events["session_id"]).cumsum() - 1).clip(lower=0)
+    events["position"] = events["position"].astype(np.int64)
+    events["day"] = (events["timestamp"] - events["timestamp"].min()) // 86_400
+    events["hour"] = (events["timestamp"] // 3_600) % 24
+    events["event"] = np.array(EVENT_TYPES)[events["kind"].to_numpy()]
+    events["repurchase_visit"] = False
+    columns = ["user_id", "session_id", "position", "day", "hour", "timestamp", "item_id", "event",
+               "transaction_id", "repurchase_visit"]
+    return events[columns], np.asarray(visitor_ids), np.asarray(item_ids)
+
+
+def load_retailrocket_categories(paths, item_ids) -> np.ndarray:
+    """Each item's latest ``categoryid`` from RetailRocket's item-properties files.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        ``item_properties_part1.csv`` and/or ``..._part2.csv`` (header
+        ``timestamp,itemid,property,value``).
+    item_ids : array-like, shape (num_items,)
+        Original item ids in the order of the chapter's ``item_id`` (as returned by
+        :func:`load_retailrocket_events`).
+
+    Returns
+    -------
+    ndarray of int64, shape (num_items,)
+        Contiguous category codes (0..), ordered by the original category id; -1 where an item has
+        no ``categoryid`` property.
+
+    Introduced in chapter 10 (E-commerce recommendation).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    frames = [pd.read_csv(p, dtype={"property": str, "value": str}) for p in paths]
+    props = pd.concat(frames, ignore_index=True)
+    cats = props[props["property"] == "categoryid"].sort_values("timestamp", kind="stable")
+    latest = cats.drop_duplicates("itemid", keep="last").set_index("itemid")["value"].astype(np.int64)
+    codes = pd.Series(pd.factorize(latest, sort=True)[0], index=latest.index)
+    return codes.reindex(np.asarray(item_ids)).fillna(-1).to_numpy(np.int64)
+
+
+def config_table(config: ShopConfig) -> pd.Series:
+    """The config's fields as a Series, for display."""
+    return pd.Series({key: str(value) for key, value in asdict(config).items()}, name="value")
