@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help install sandbox execute book test unit lab release autograde feedback grades lock clean
+.PHONY: help install sandbox recbole execute book test unit lab release autograde feedback grades lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +42,15 @@ $(MATHJAX): package.json package-lock.json
 
 install: $(STAMP) $(MATHJAX) ## create .venv and install the pinned dependencies (once)
 
-execute: $(STAMP) ## execute every chapter that changed since its last run
+# Appendix A runs RecBole in an environment of its own (it needs NumPy < 1.24, the course has 2.x),
+# built once from requirements-recbole.txt (about 1.5 minutes, 1.3 GB) and used only in a subprocess.
+RECBOLE_STAMP := .venv-recbole/.installed
+$(RECBOLE_STAMP): requirements-recbole.txt scripts/build_recbole_env.sh
+	scripts/build_recbole_env.sh $(PYTHON)
+
+recbole: $(RECBOLE_STAMP) ## build appendix A's isolated RecBole environment (.venv-recbole/, once)
+
+execute: $(STAMP) $(RECBOLE_STAMP) ## execute every chapter that changed since its last run
 	$(BIN)/python scripts/execute_chapters.py
 
 book: execute $(MATHJAX) ## execute the chapters and build the site into _build/html

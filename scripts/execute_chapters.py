@@ -8,7 +8,12 @@ For each source notebook ``solutions/NN_slug/NN_slug.ipynb`` this writes
 - ``book/chapters/NN_slug.json``: the fingerprint of what was executed and how long it took.
 
 A chapter is executed again only when its fingerprint changes: the notebook, the helpers package,
-the pinned requirements or this script. ``python scripts/execute_chapters.py --help`` for options.
+the pinned requirements or this script.
+
+Appendix notebooks ``appendices/X_slug/X_slug.ipynb`` (no exercises, no student notebook) are
+executed the same way into ``book/chapters/X_slug.ipynb``; their fingerprint also covers the files
+listed for them in ``APPENDIX_INPUTS`` (a missing file counts as a distinct input).
+``python scripts/execute_chapters.py --help`` for options.
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ import papermill
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
+APPENDICES = ROOT / "appendices"
+# Extra inputs of an appendix: appendix A runs RecBole in its own environment through a script.
+APPENDIX_INPUTS = {
+    "A_tools": [
+        "requirements-recbole.txt",
+        "scripts/recbole_run.py",
+        ".venv-recbole/.installed",
+    ],
+}
 STUDENT_NOTEBOOKS = ROOT / "notebooks"
 EXECUTED = ROOT / "book" / "chapters"
 KERNEL_NAME = "recsys-course"
@@ -42,27 +56,42 @@ def chapter_sources() -> list[Path]:
     return sorted(p for p in SOLUTIONS.glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
+def appendix_sources() -> list[Path]:
+    """Return the appendix notebooks ``appendices/X_slug/X_slug.ipynb`` in order."""
+    return sorted(p for p in APPENDICES.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def is_appendix(source: Path) -> bool:
+    return source.parent.parent == APPENDICES
+
+
 def chapter_inputs(source: Path) -> list[Path]:
     """Everything an execution of ``source`` depends on: the notebook, helpers, pins and this script."""
     helpers = sorted((ROOT / "recsys_helpers").rglob("*.py"))
-    return [source, ROOT / "requirements.txt", Path(__file__).resolve(), *helpers]
+    inputs = [source, ROOT / "requirements.txt", Path(__file__).resolve(), *helpers]
+    if is_appendix(source):
+        inputs += [ROOT / extra for extra in APPENDIX_INPUTS.get(source.stem, [])]
+    return inputs
 
 
 def fingerprint(paths: list[Path]) -> str:
-    """SHA-256 over the names and contents of ``paths``."""
+    """SHA-256 over the names and contents of ``paths`` (a missing file hashes as its absence)."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        digest.update(path.read_bytes() if path.exists() else b"\0missing")
     return digest.hexdigest()
 
 
-def prepare_for_site(nb: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+def prepare_for_site(
+    nb: nbformat.NotebookNode, chapter: str, *, student_notebook: bool = True
+) -> nbformat.NotebookNode:
     """Turn an executed source notebook into the page a reader sees.
 
     Solution cells keep their code but fold it behind a "Show solution" toggle, hidden tests are
     removed from test cells, markdown cells tagged ``answer`` become a closed dropdown, and a note
-    after the title links to the student notebook.
+    after the title links to the student notebook (unless ``student_notebook`` is false: the
+    appendices have none).
     """
     for cell in nb.cells:
         grading = cell.metadata.get("nbgrader", {})
@@ -81,6 +110,8 @@ def prepare_for_site(nb: nbformat.NotebookNode, chapter: str) -> nbformat.Notebo
             cell.source = stripped
         elif cell.cell_type == "markdown" and "answer" in tags:
             cell.source = f":::{{admonition}} A model answer\n:class: dropdown\n\n{cell.source}\n:::"
+    if not student_notebook:
+        return nb
     student = STUDENT_NOTEBOOKS / chapter / f"{chapter}.ipynb"
     link = os.path.relpath(student, EXECUTED).replace(os.sep, "/")
     note = nbformat.v4.new_markdown_cell(
@@ -110,7 +141,9 @@ def execute(source: Path, *, log_output: bool) -> float:
             progress_bar=False,
         )
         seconds = time.perf_counter() - start
-        nb = prepare_for_site(nbformat.read(raw, as_version=4), chapter)
+        nb = prepare_for_site(
+            nbformat.read(raw, as_version=4), chapter, student_notebook=not is_appendix(source)
+        )
         site_copy = Path(tmp) / "site.ipynb"
         nbformat.write(nb, site_copy)
         os.replace(site_copy, EXECUTED / source.name)
@@ -129,12 +162,12 @@ def is_up_to_date(source: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("chapters", nargs="*", help="chapter folder names (default: all)")
+    parser.add_argument("chapters", nargs="*", help="chapter or appendix folder names (default: all)")
     parser.add_argument("--force", action="store_true", help="execute even when up to date")
     parser.add_argument("--log-output", action="store_true", help="stream cell output")
     args = parser.parse_args(argv)
 
-    sources = chapter_sources()
+    sources = chapter_sources() + appendix_sources()
     if args.chapters:
         unknown = set(args.chapters) - {s.stem for s in sources}
         if unknown:

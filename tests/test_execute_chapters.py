@@ -54,3 +54,24 @@ def test_fingerprint_covers_notebook_helpers_and_pins(tmp_path):
     before = execute_chapters.fingerprint([first, second])
     second.write_text("x = 2")
     assert execute_chapters.fingerprint([first, second]) != before
+
+
+def test_appendix_pages_have_no_student_notebook_link():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Appendix"), nbformat.v4.new_code_cell("x = 1")]
+    page = execute_chapters.prepare_for_site(nb, "A_demo", student_notebook=False)
+    assert len(page.cells) == 2
+    assert not any("student-notebook-link" in c.metadata.get("tags", []) for c in page.cells)
+
+
+def test_appendix_fingerprint_covers_its_extra_inputs(tmp_path):
+    source = execute_chapters.APPENDICES / "A_tools" / "A_tools.ipynb"
+    inputs = execute_chapters.chapter_inputs(source)
+    assert ROOT / "requirements-recbole.txt" in inputs and ROOT / "scripts" / "recbole_run.py" in inputs
+    chapter = ROOT / "solutions" / "01_basics" / "01_basics.ipynb"
+    assert ROOT / "requirements-recbole.txt" not in execute_chapters.chapter_inputs(chapter)
+    present, absent = tmp_path / "a.txt", tmp_path / "b.txt"
+    present.write_text("")
+    before = execute_chapters.fingerprint([present, absent])
+    absent.write_text("")
+    assert execute_chapters.fingerprint([present, absent]) != before
