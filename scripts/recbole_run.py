@@ -6,7 +6,10 @@ Runs **inside the isolated RecBole environment** (``.venv-recbole/``, built by
 have. Appendix A writes its training and test positives as two tab-separated files of course
 indices (``user_idx``, ``item_idx``) and calls
 
-    .venv-recbole/bin/python scripts/recbole_run.py WORKDIR NUM_USERS NUM_ITEMS
+    .venv-recbole/bin/python scripts/recbole_run.py WORKDIR NUM_USERS NUM_ITEMS [SETTINGS_JSON]
+
+(``SETTINGS_JSON`` replaces ``MODELS``: ``scripts/tune_appendix_a.py recbole`` uses it to try
+learning rates on the validation split.)
 
 The script converts them to RecBole's atomic files, fits each model of ``MODELS`` with RecBole's
 own data pipeline and trainer (no validation pass: ``eval_step = 0``; the test file is handed to
@@ -31,7 +34,7 @@ MODELS = {
     "BPR": {
         "embedding_size": 64,
         "epochs": 40,
-        "learning_rate": 0.001,
+        "learning_rate": 0.001,  # chosen on the validation split by scripts/tune_appendix_a.py
         "train_batch_size": 1024,
     },
 }
@@ -106,6 +109,7 @@ def fit_one(name: str, params: dict, workdir: Path, num_users: int, num_items: i
 
 def main(argv: list[str]) -> int:
     workdir, num_users, num_items = Path(argv[0]).resolve(), int(argv[1]), int(argv[2])
+    models = json.loads(argv[3]) if len(argv) > 3 else MODELS
     os.chdir(workdir)  # RecBole writes log_tensorboard/ into the working directory
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
@@ -119,10 +123,10 @@ def main(argv: list[str]) -> int:
         "numpy": numpy.__version__,
         "torch": torch.__version__,
         "python": sys.version.split()[0],
-        "settings": MODELS,
+        "settings": models,
         "fit_seconds": {},
     }
-    for name, params in MODELS.items():
+    for name, params in models.items():
         record["fit_seconds"][name] = fit_one(name, params, workdir, num_users, num_items)
     (workdir / "recbole.json").write_text(json.dumps(record, indent=2) + "\n")
     return 0
