@@ -260,7 +260,9 @@ def validation_objective(make_model: Callable[[dict], Any], train, validation, *
 
     Ranking and metric follow :mod:`recsys_helpers.leaderboard`: training items removed, only
     items seen in ``train`` ranked, binary relevance, mean over users with validation items.
-    The returned function also records the fit time of its last call in ``.last_fit_seconds``.
+    The returned function also records the fit time of its last call in ``.last_fit_seconds``
+    and, per configuration (a tuple of sorted ``(name, value)`` pairs), the per-user NDCG array in
+    ``.per_user`` (for interval estimates and selection experiments without refitting).
     """
     from recsys_helpers.leaderboard import ranking_metrics, top_k_known_items
 
@@ -269,7 +271,10 @@ def validation_objective(make_model: Callable[[dict], Any], train, validation, *
         model = make_model(params).fit(train)
         objective.last_fit_seconds = time.perf_counter() - began
         top = top_k_known_items(model.score(), train, k)
-        return float(ranking_metrics(top, validation, k=k)["ndcg"].mean())
+        values = ranking_metrics(top, validation, k=k)["ndcg"].to_numpy()
+        objective.per_user[tuple(sorted(params.items()))] = values
+        return float(values.mean())
 
     objective.last_fit_seconds = math.nan
+    objective.per_user = {}
     return objective

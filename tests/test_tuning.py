@@ -101,3 +101,4 @@ def test_validation_objective_scores_a_model():
     objective = validation_objective(lambda p: EASE(l2=p["l2"]), matrix(fit), matrix(held))
     value = objective({"l2": 10.0})
     assert 0.0 < value <= 1.0 and objective.last_fit_seconds >= 0
+    assert np.isclose(objective.per_user[(("l2", 10.0),)].mean(), value)
