@@ -93,6 +93,7 @@ def test_statements_the_text_makes(fig):
     assert fig["A_implicit_als_diff_low"] > 0
     assert fig["A_als_minus_ease_low"] < 0 < fig["A_als_minus_ease_high"]
     assert fig["A_sklearn_recommender_modules"] == 0 and fig["A_sklearn_modules"] > 100
+    assert fig["A_ndcg_spread"] > 0.2 and fig["A_same_name_gap"] < 0.1
     if fig["A_recbole_ran"]:
         assert fig["A_recbole_bprmf_diff_high"] < 0
         assert 0 < fig["A_recbole_wall_seconds"] < 120
