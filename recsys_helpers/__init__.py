@@ -11,6 +11,10 @@ One module per concern:
 - :mod:`recsys_helpers.baselines` -- popularity, item/user kNN and TF-IDF content baselines (chapter 01).
 - :mod:`recsys_helpers.models` -- trainable models: EASE, MF/BPR, NeuMF, two-tower, LightGCN, Keras twins
   (chapter 04) and sequential next-item models (chapter 05).
+- :mod:`recsys_helpers.training` -- the one PyTorch training loop every model uses: optimizers, decoupled
+  weight decay vs L2, early stopping, checkpoints, local seeding (chapter 04; taken apart in chapter 08).
+- :mod:`recsys_helpers.sampling` -- training pairs and negative sampling for implicit feedback (chapter 04).
+- :mod:`recsys_helpers.validation` -- argument checks shared by every module (chapter 04).
 - :mod:`recsys_helpers.uncertainty` -- bootstrap and paired-bootstrap intervals over users (chapter 02).
 - :mod:`recsys_helpers.text` -- item text embeddings from a pretrained sentence encoder, cached on disk (chapter 06).
 - :mod:`recsys_helpers.llm` -- a small instruction-tuned LLM loaded offline from its wheel, candidate scoring (chapter 07).

@@ -5,7 +5,13 @@ recommendable). The helpers here mask the items a user has already seen, take th
 every row at once (no Python loop over items), and evaluate them against held-out interactions.
 :func:`evaluate_sampled` is the cheaper, biased protocol that chapter 02 contrasts with full ranking.
 
-Introduced in chapter 02 (Evaluation).
+Tie policy of the full-ranking functions (:func:`top_k_items`, :func:`evaluate_full_ranking`,
+:func:`next_item_ranks`, :func:`evaluate_next_item`): items are ordered by score, and equal scores
+by the lower item index, so a ranking never depends on the sort algorithm and a constant scorer
+recommends items 0, 1, 2, ... :func:`evaluate_sampled` follows its papers instead: a tie with a
+sampled negative counts against the held-out item.
+
+Introduced in chapter 02 (Evaluation); next-item ranks added in chapter 05.
 """
 
 from __future__ import annotations
@@ -16,8 +22,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys_helpers.metrics import evaluate_topk
+from recsys_helpers.validation import check_item_sequences, check_targets
 
-__all__ = ["top_k_items", "evaluate_full_ranking", "evaluate_sampled"]
+__all__ = [
+    "top_k_items",
+    "evaluate_full_ranking",
+    "evaluate_sampled",
+    "exclusion_matrix",
+    "next_item_ranks",
+    "evaluate_next_item",
+]
 
 DEFAULT_METRICS = ("precision", "recall", "hit_rate", "map", "mrr", "ndcg")
 
@@ -190,3 +204,124 @@ def evaluate_sampled(
         gains.append(np.where(ranks <= k, 1.0 / np.log2(ranks + 1), 0.0))
     hits, gains = np.concatenate(hits), np.concatenate(gains)
     return {"hit_rate": float(hits.mean()), "ndcg": float(gains.mean()), "num_pairs": int(hits.size)}
+
+
+def exclusion_matrix(exclude, shape: tuple[int, int]) -> sp.csr_matrix | None:
+    """``exclude`` as a boolean CSR matrix of ``shape`` (num_rows, num_items), or None for None.
+
+    ``exclude`` is a sparse or dense matrix of that shape (its non-zeros are excluded) or one
+    collection of item indices per row (for example the history sequences themselves).
+
+    Introduced in chapter 05 (Sequential models and Transformers).
+    """
+    if exclude is None:
+        return None
+    num_rows, num_items = shape
+    if sp.issparse(exclude) or (isinstance(exclude, np.ndarray) and exclude.ndim == 2):
+        if exclude.shape != shape:
+            raise ValueError(f"exclude has shape {exclude.shape}, but scores have shape {shape}")
+        return sp.csr_matrix(exclude != 0)
+    rows = check_item_sequences(exclude, num_items=num_items, name="exclude")
+    if len(rows) != num_rows:
+        raise ValueError(f"exclude has {len(rows)} rows of items, but scores have {num_rows} rows")
+    lengths = [len(r) for r in rows]
+    row_ids = np.repeat(np.arange(num_rows), lengths)
+    cols = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    matrix = sp.csr_matrix((np.ones(len(cols), dtype=bool), (row_ids, cols)), shape=shape)
+    matrix.sum_duplicates()
+    return sp.csr_matrix(matrix != 0)
+
+
+def next_item_ranks(scores, targets, *, exclude=None) -> np.ndarray:
+    """Rank (1 = best) of each sequence's target item among all items, with excluded items removed.
+
+    Tie policy, the same as :func:`top_k_items` and :func:`evaluate_full_ranking`: higher score
+    first, and among equal scores the lower item index first. So a target tied with items of
+    lower index ranks behind them, one tied with items of higher index ahead of them, and
+    ``rank <= k`` exactly when the target is in ``top_k_items(scores, k, exclude=...)``.
+
+    >>> next_item_ranks([[0.5, 0.5, 0.5, 0.9]], [2]).tolist()  # behind item 3 and tied items 0, 1
+    [4.0]
+
+    Parameters
+    ----------
+    scores : array of shape (num_sequences, num_items), no NaN
+    targets : array of int of shape (num_sequences,), item indices in ``0..num_items-1``
+    exclude : optional
+        Items that cannot be recommended (typically those already in the history): a sparse or
+        dense (num_sequences, num_items) matrix whose non-zeros are excluded, or one collection of
+        item indices per sequence (the history lists themselves work).
+
+    Returns
+    -------
+    ndarray of float64, shape (num_sequences,)
+        Ranks in ``1..num_items``; ``inf`` where the target itself is excluded (it can never be
+        recommended, so it counts as a miss at every cut-off).
+
+    Introduced in chapter 05 (Sequential models and Transformers).
+    """
+    scores = np.array(scores, dtype=np.float64)  # a copy: excluded entries are overwritten below
+    if scores.ndim != 2 or 0 in scores.shape:
+        raise ValueError(f"scores must be a non-empty 2-D array (num_sequences, num_items), got shape {scores.shape}")
+    if np.isnan(scores).any():
+        raise ValueError("scores contain NaN")
+    num_rows, num_items = scores.shape
+    targets = check_targets(targets, num_rows, num_items)
+    rows = np.arange(num_rows)
+    excluded = exclusion_matrix(exclude, scores.shape)
+    target_excluded = np.zeros(num_rows, dtype=bool)
+    if excluded is not None:
+        target_excluded = np.asarray(excluded[rows, targets]).ravel().astype(bool)
+        r, c = excluded.nonzero()
+        scores[r, c] = -np.inf
+    target_scores = scores[rows, targets][:, None]
+    better = (scores > target_scores).sum(axis=1)
+    tied_before = ((scores == target_scores) & (np.arange(num_items)[None, :] < targets[:, None])).sum(axis=1)
+    ranks = (1 + better + tied_before).astype(np.float64)
+    ranks[target_excluded] = np.inf
+    return ranks
+
+
+def evaluate_next_item(scores, targets, *, k: int = 10, exclude=None) -> dict[str, float]:
+    """Hit rate, NDCG and MRR at ``k`` for next-item prediction with one target per sequence.
+
+    With one relevant item at rank r: HR@k = [r <= k], NDCG@k = 1 / log2(r + 1) if r <= k else 0
+    (the ideal DCG is 1), MRR@k = 1 / r if r <= k else 0. These equal
+    :func:`recsys_helpers.metrics.hit_rate_at_k`, :func:`~recsys_helpers.metrics.ndcg_at_k` and
+    :func:`~recsys_helpers.metrics.reciprocal_rank_at_k` of the list
+    :func:`top_k_items` returns (same tie policy: lower item index first), but come from the target's rank
+    (:func:`next_item_ranks`) in one vectorised pass.
+
+    Parameters
+    ----------
+    scores : array of shape (num_sequences, num_items)
+    targets : array of int of shape (num_sequences,)
+    k : int, 1 <= k <= num_items
+    exclude : optional
+        Items never recommended, as in :func:`next_item_ranks`; pass the histories to get the
+        usual "seen items excluded" protocol.
+
+    Returns
+    -------
+    dict
+        ``hit_rate``, ``ndcg``, ``mrr`` (means over sequences, in [0, 1]) and ``num_sequences``.
+
+    Examples
+    --------
+    >>> scores = np.array([[0.1, 0.9, 0.5], [0.3, 0.2, 0.8]])
+    >>> evaluate_next_item(scores, [2, 0], k=1, exclude=[[1], []])
+    {'hit_rate': 0.5, 'ndcg': 0.5, 'mrr': 0.5, 'num_sequences': 2}
+
+    Introduced in chapter 05 (Sequential models and Transformers).
+    """
+    ranks = next_item_ranks(scores, targets, exclude=exclude)
+    num_items = np.shape(scores)[1]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= num_items:
+        raise ValueError(f"k must be an integer in [1, num_items = {num_items}], got {k!r}")
+    hit = ranks <= k
+    return {
+        "hit_rate": float(hit.mean()),
+        "ndcg": float(np.where(hit, 1.0 / np.log2(ranks + 1.0), 0.0).mean()),
+        "mrr": float(np.where(hit, 1.0 / ranks, 0.0).mean()),
+        "num_sequences": int(ranks.size),
+    }

@@ -1,4 +1,4 @@
-"""Tests of recsys_helpers.models: training utilities, EASE, MF/BPR, NeuMF, two-tower, LightGCN, Keras twins.
+"""Tests of recsys_helpers.models and recsys_helpers.sampling: negative sampling, EASE, MF/BPR, NeuMF, two-tower, LightGCN, Keras twins.
 
 Every trainable model is fitted once per session on the same planted-cluster data (module-scoped
 fixtures) and checked for: decreasing training loss, NDCG@10 above the popularity baseline,
@@ -7,6 +7,7 @@ fixtures) and checked for: decreasing training loss, NDCG@10 above the popularit
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -22,9 +23,9 @@ from recsys_helpers.models.keras_models import KerasMF, KerasNeuMF, import_tenso
 from recsys_helpers.models.lightgcn import LightGCN, normalized_adjacency
 from recsys_helpers.models.mf import BPRMF, MatrixFactorization
 from recsys_helpers.models.neumf import NeuMF
-from recsys_helpers.models.training import NegativeSampler, sample_negatives, set_seed, train_model
 from recsys_helpers.models.two_tower import TwoTower
 from recsys_helpers.preprocessing import encode_interactions, interaction_matrix
+from recsys_helpers.sampling import NegativeSampler, sample_negatives
 from recsys_helpers.split import per_user_random_split
 
 torch.set_num_threads(1)
@@ -123,38 +124,13 @@ def test_sampler_rejects_a_user_who_has_seen_everything():
         sample_negatives(train, [1, 0], np.random.default_rng(0))
 
 
-def test_set_seed_repeats_numpy_and_torch_draws():
-    set_seed(7)
-    first = (np.random.rand(3), torch.rand(3))
-    set_seed(7)
-    second = (np.random.rand(3), torch.rand(3))
-    assert np.array_equal(first[0], second[0]) and torch.equal(first[1], second[1])
-
-
-def test_train_model_stops_early_and_restores_the_best_weights():
-    set_seed(0)
-    model = torch.nn.Linear(2, 1)
-    x, y = torch.randn(16, 2), torch.randn(16, 1)
-    metrics = iter([0.1, 0.5, 0.3, 0.2, 0.9, 0.9])
-    snapshots = []
-
-    def validate(m):
-        snapshots.append(m.weight.detach().clone())
-        return next(metrics)
-
-    history = train_model(model, lambda epoch: [(x, y)], lambda m, b: ((m(b[0]) - b[1]) ** 2).mean(),
-                          epochs=6, lr=0.1, validate=validate, patience=2)
-    assert [h["epoch"] for h in history] == [1, 2, 3, 4]  # no improvement in epochs 3 and 4
-    assert [h["metric"] for h in history] == [0.1, 0.5, 0.3, 0.2]
-    assert torch.equal(model.weight, snapshots[1])
-    assert all(h["loss"] > 0 for h in history)
-
-
 def test_validation_early_stopping_inside_fit(split):
-    model = BPRMF(16, epochs=30, lr=0.05, weight_decay=3.0).fit(split["train"], validation=split["test"], patience=3)
-    metrics = [h["metric"] for h in model.history_]
-    assert len(metrics) <= 30
+    model = BPRMF(16, epochs=30, lr=0.05, weight_decay=3.0, patience=3)
+    model.fit(split["train"], validation=split["test"])
+    metrics = [h["val_ndcg"] for h in model.history_]
+    assert len(metrics) <= 30 and all(set(h) == {"epoch", "loss", "val_ndcg", "val_hit_rate"} for h in model.history_)
     assert ndcg_of(model, split) == pytest.approx(max(metrics))
+    assert model.history_[model.best_epoch_ - 1]["val_ndcg"] == max(metrics)
 
 
 # --------------------------------------------------------------------------- EASE
@@ -207,7 +183,10 @@ def test_recommend_is_the_top_of_score_without_seen_items(fitted, split, name):
 def test_same_seed_same_scores(split, tensorflow_single_thread, name):
     def short(seed):
         model = IMPLICIT_MODELS[name](seed)
-        model.epochs = 1 if name.startswith("Keras") else 2
+        if name.startswith("Keras"):
+            model.epochs = 1
+        else:
+            model.training = dataclasses.replace(model.training, epochs=2)
         return model.fit(split["train"]).score()
 
     first, again = short(0), short(0)
@@ -314,10 +293,9 @@ def test_two_tower_uses_features_and_exposes_tower_outputs(split):
          "item_features has 7 rows but interactions have 4"),
         (lambda: BPRMF(epochs=1).fit(sp.eye(3, format="csr"), validation=sp.eye(4, format="csr")),
          "validation must be a sparse matrix of shape \\(3, 3\\)"),
-        (lambda: BPRMF(epochs=1).fit(sp.eye(3, format="csr"), patience=2), "patience needs validation"),
-        (lambda: train_model(torch.nn.Linear(1, 1), lambda e: [], lambda m, b: 0, epochs=0), "epochs must be"),
-        (lambda: train_model(torch.nn.Linear(1, 1), lambda e: [], lambda m, b: 0, epochs=1, patience=1),
-         "patience needs a validate function"),
+        (lambda: BPRMF(epochs=1, patience=2).fit(sp.eye(3, format="csr")), "patience needs validation"),
+        (lambda: BPRMF(epochs=1, learning_rate=0.1), "unknown training setting\\(s\\) \\['learning_rate'\\]"),
+        (lambda: BPRMF(optimizer="adamw"), "optimizer must be one of"),
         (lambda: MatrixFactorization(epochs=1).fit(sp.eye(3, format="csr")).predict([0, 1], [0]),
          "same length"),
     ],

@@ -1,4 +1,5 @@
-"""Tests of the next-item models (GRU4Rec, SASRec, masked-item) and their helpers (chapter 05)."""
+"""Tests of the next-item models (GRU4Rec, SASRec, masked-item), their training windows and the
+next-item metrics of recsys_helpers.evaluation (chapter 05)."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from recsys_helpers.evaluation import evaluate_full_ranking, top_k_items
+from recsys_helpers.evaluation import evaluate_full_ranking, evaluate_next_item, next_item_ranks, top_k_items
 from recsys_helpers.metrics import hit_rate_at_k, ndcg_at_k, reciprocal_rank_at_k
 from recsys_helpers.models.sequential import (
     GRU4Rec,
@@ -15,9 +16,8 @@ from recsys_helpers.models.sequential import (
     SequentialRecommender,
     build_sequences,
     causal_attention_mask,
-    evaluate_next_item,
-    next_item_ranks,
     pad_sequences,
+    training_windows,
 )
 from recsys_helpers.preprocessing import interaction_matrix
 from recsys_helpers.split import leave_last_out
@@ -26,9 +26,11 @@ torch.set_num_threads(1)
 
 NUM_ITEMS = 20
 MODELS = {
-    "GRU4Rec": lambda: GRU4Rec(NUM_ITEMS, hidden=32, dropout=0.1),
-    "SASRec": lambda: SASRec(NUM_ITEMS, hidden=32, num_blocks=2, num_heads=2, dropout=0.1),
-    "MaskedItemModel": lambda: MaskedItemModel(NUM_ITEMS, hidden=32, num_blocks=2, num_heads=2, dropout=0.1, mask_prob=0.3),
+    "GRU4Rec": lambda **settings: GRU4Rec(NUM_ITEMS, hidden=32, dropout=0.1, **settings),
+    "SASRec": lambda **settings: SASRec(NUM_ITEMS, hidden=32, num_blocks=2, num_heads=2, dropout=0.1, **settings),
+    "MaskedItemModel": lambda **settings: MaskedItemModel(
+        NUM_ITEMS, hidden=32, num_blocks=2, num_heads=2, dropout=0.1, mask_prob=0.3, **settings
+    ),
 }
 # Enough to learn the planted pattern in a second or two per model on one thread.
 PLANTED_FIT = {
@@ -59,7 +61,7 @@ TEST_TARGETS = np.array([s[-1] for s in TEST])
 @pytest.fixture(scope="module")
 def planted():
     """Each model trained once on the planted pattern, shared by the tests below."""
-    return {name: MODELS[name]().fit(TRAIN, **PLANTED_FIT[name]) for name in MODELS}
+    return {name: MODELS[name](**PLANTED_FIT[name]).fit(TRAIN) for name in MODELS}
 
 
 # --------------------------------------------------------------------------- sequences and masks
@@ -101,6 +103,43 @@ def test_pad_sequences_left_pads_shifts_and_keeps_the_most_recent_items():
 def test_pad_sequences_rejects_bad_input(bad, max_len, match):
     with pytest.raises(ValueError, match=match):
         pad_sequences(bad, max_len)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+@pytest.mark.parametrize("first_target", [1, 0])
+def test_training_windows_make_every_position_a_target_exactly_once(stride, first_target):
+    sequences = [[5, 3, 8, 1, 9, 2, 7, 4, 6, 0, 11], [1, 2], [4], [], list(range(9))]
+    inputs, targets = training_windows(sequences, 4, stride=stride, first_target=first_target)
+    assert inputs.shape == targets.shape and inputs.shape[1] == 4
+    counted = {}
+    for row_inputs, row_targets in zip(inputs.tolist(), targets.tolist()):
+        assert all(t == -100 for t in row_targets[:4 - stride])  # context columns
+        for column, target in enumerate(row_targets):
+            if target == -100:
+                continue
+            token = row_inputs[column]
+            assert token != 0
+            if first_target:  # the input at a target column is the item before it
+                counted[(token - 1, target)] = counted.get((token - 1, target), 0) + 1
+            else:
+                assert token - 1 == target
+                counted[target] = counted.get(target, 0) + 1
+    expected = {}
+    for sequence in sequences:
+        for t in range(first_target, len(sequence)):
+            key = (sequence[t - 1], sequence[t]) if first_target else sequence[t]
+            expected[key] = expected.get(key, 0) + 1
+    assert counted == expected
+    # the newest window holds the last max_len positions with full context
+    assert inputs[0].tolist() == ([8, 5, 7, 1] if first_target else [5, 7, 1, 12])
+
+
+def test_a_long_history_gives_several_windows_and_all_its_targets():
+    history = list(range(30))
+    inputs, targets = training_windows([history], 10)
+    assert (targets != -100).sum() == 29 and len(inputs) == 3
+    with pytest.raises(ValueError, match="stride must be at most max_len"):
+        training_windows([history], 10, stride=11)
 
 
 def test_causal_mask_blocks_exactly_the_future():
@@ -172,19 +211,18 @@ def test_sasrec_beats_popularity(planted):
 def test_same_seed_gives_identical_scores(name):
     fit = dict(epochs=2, batch_size=64, lr=5e-3, max_len=8)
     state = torch.get_rng_state()
-    first = MODELS[name]().fit(TRAIN, seed=3, **fit).score_next(TEST_HISTORIES)
+    first = MODELS[name](seed=3, **fit).fit(TRAIN).score_next(TEST_HISTORIES)
     assert torch.equal(state, torch.get_rng_state())  # the global torch RNG is left alone
-    second = MODELS[name]().fit(TRAIN, seed=3, **fit).score_next(TEST_HISTORIES)
-    other = MODELS[name]().fit(TRAIN, seed=4, **fit).score_next(TEST_HISTORIES)
+    second = MODELS[name](seed=3, **fit).fit(TRAIN).score_next(TEST_HISTORIES)
+    other = MODELS[name](seed=4, **fit).fit(TRAIN).score_next(TEST_HISTORIES)
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, other)
 
 
 def test_validation_keeps_the_best_epoch_and_patience_stops_early():
     validation = (TEST_HISTORIES, TEST_TARGETS)
-    model = SASRec(NUM_ITEMS, hidden=16, num_blocks=1).fit(
-        TRAIN, epochs=40, batch_size=64, lr=1e-2, max_len=8, seed=0, validation=validation, patience=2, metric="ndcg"
-    )
+    model = SASRec(NUM_ITEMS, hidden=16, num_blocks=1, epochs=40, batch_size=64, lr=1e-2, max_len=8, seed=0,
+                   patience=2, monitor="ndcg").fit(TRAIN, validation=validation)
     values = [record["val_ndcg"] for record in model.history_]
     assert values[0] < max(values)  # it did learn from epoch to epoch
     assert len(values) < 40  # stopped early: a perfect NDCG cannot improve
@@ -217,6 +255,18 @@ def test_evaluate_next_item_agrees_with_the_per_list_metrics(seed):
     assert evaluate_next_item(scores, targets, k=k, exclude=as_lists) == result
 
 
+def test_ties_rank_the_lower_item_index_first_as_top_k_items_does():
+    scores = np.array([[0.5, 0.5, 0.5, 0.9, 0.5]])
+    # item 3 is ahead of everything; among the tied 0.5s the lower index comes first
+    assert next_item_ranks(np.repeat(scores, 5, axis=0), [3, 0, 1, 2, 4]).tolist() == [1, 2, 3, 4, 5]
+    assert top_k_items(scores, 5).tolist() == [[3, 0, 1, 2, 4]]
+    # excluding a tied item of lower index moves the target up by one
+    assert next_item_ranks(scores, [2], exclude=[[0]]).tolist() == [3]
+    # a constant scorer ranks items by index, so only item 0 is a hit at k = 1
+    constant = np.zeros((3, 4))
+    assert evaluate_next_item(constant, [0, 1, 3], k=1)["hit_rate"] == pytest.approx(1 / 3)
+
+
 def test_an_excluded_target_is_a_miss():
     ranks = next_item_ranks([[0.9, 0.5, 0.1]], [0], exclude=[[0]])
     assert np.isinf(ranks).all()
@@ -240,23 +290,34 @@ def test_evaluate_next_item_rejects_bad_input(scores, targets, kwargs, match):
 
 
 # --------------------------------------------------------------------------- bad model input
-@pytest.mark.parametrize("sequences, kwargs, match", [
-    ([[0, 20]], {}, r"outside \[0, 20\)"),
-    ([[0, -1]], {}, "negative"),
-    ([[1], [2]], {}, "at least 2 items"),
-    ([], {}, "at least 2 items"),
-    ([[0, 1]], {"epochs": 0}, "epochs"),
-    ([[0, 1]], {"batch_size": 1.5}, "batch_size"),
-    ([[0, 1]], {"lr": 0}, "lr"),
-    ([[0, 1]], {"max_len": 0}, "max_len"),
-    ([[0, 1]], {"patience": 2}, "patience needs validation"),
-    ([[0, 1]], {"metric": "auc", "validation": ([[0]], [1])}, "metric"),
-    ([[0, 1]], {"validation": ([[0]], [1, 2])}, "one target per sequence"),
-    ([[0, 1]], {"validation": ([[0]], [25])}, "targets must lie"),
+@pytest.mark.parametrize("sequences, settings, validation, match", [
+    ([[0, 20]], {}, None, r"outside \[0, 20\)"),
+    ([[0, -1]], {}, None, "negative"),
+    ([[1], [2]], {}, None, "no training sequence has a target"),
+    ([], {}, None, "no training sequence has a target"),
+    ([[0, 1]], {"patience": 2}, None, "patience needs validation"),
+    ([[0, 1]], {"monitor": "auc"}, ([[0]], [1]), "monitor must be one of"),
+    ([[0, 1]], {}, ([[0]], [1, 2]), "one target per sequence"),
+    ([[0, 1]], {}, ([[0]], [25]), "targets must lie"),
+    ([[0, 1]], {}, [[0]], "validation must be a pair"),
 ])
-def test_fit_rejects_bad_input(sequences, kwargs, match):
+def test_fit_rejects_bad_input(sequences, settings, validation, match):
+    model = SASRec(NUM_ITEMS, hidden=8, num_blocks=1, **{"epochs": 1, "max_len": 4, **settings})
     with pytest.raises(ValueError, match=match):
-        SASRec(NUM_ITEMS, hidden=8, num_blocks=1).fit(sequences, **{"epochs": 1, "max_len": 4, **kwargs})
+        model.fit(sequences, validation)
+
+
+@pytest.mark.parametrize("settings, match", [
+    ({"epochs": 0}, "epochs"),
+    ({"batch_size": 1.5}, "batch_size"),
+    ({"lr": 0}, "lr"),
+    ({"max_len": 0}, "max_len"),
+    ({"stride": 9, "max_len": 4}, "stride must be at most max_len"),
+    ({"metric": "ndcg"}, "unknown training setting"),
+])
+def test_constructor_rejects_bad_settings(settings, match):
+    with pytest.raises(ValueError, match=match):
+        SASRec(NUM_ITEMS, hidden=8, num_blocks=1, **settings)
 
 
 def test_constructors_and_unfitted_models_complain():

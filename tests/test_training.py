@@ -8,8 +8,11 @@ import random
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 
+from recsys_helpers.models.mf import BPRMF
+from recsys_helpers.models.sequential import SASRec
 from recsys_helpers.training import (
     OPTIMIZERS,
     TrainConfig,
@@ -54,6 +57,8 @@ def test_a_fit_leaves_every_global_generator_as_it_was():
 
     train(lambda: torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Dropout(0.5), torch.nn.Linear(4, 1)),
           noisy, mse, TrainConfig(epochs=2, seed=3))
+    SASRec(5, hidden=8, num_blocks=1, epochs=1, max_len=4).fit([[0, 1, 2, 3], [4, 3, 2]])
+    BPRMF(4, epochs=1).fit(sp.eye(6, format="csr"))
     after = global_states()
     assert before[0] == after[0]
     np.testing.assert_array_equal(before[1], after[1])
@@ -222,3 +227,13 @@ def test_bad_calls_raise_value_error(kwargs, message):
 def test_a_diverging_loss_stops_with_floating_point_error():
     with pytest.raises(FloatingPointError, match="lower lr"):
         train(linear, full_batch, lambda m, b: mse(m, b) * float("inf"), TrainConfig(epochs=1))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_models_train_and_score_on_a_cuda_device():
+    matrix = sp.random(30, 20, density=0.3, random_state=0, format="csr")
+    model = BPRMF(4, epochs=2, device="cuda").fit(matrix, validation=matrix)
+    assert model.device_.type == "cuda" and model.score().shape == (30, 20)
+    sasrec = SASRec(20, hidden=8, num_blocks=1, epochs=2, max_len=5, device="cuda")
+    sasrec.fit([[0, 1, 2, 3, 4], [5, 6, 7]], validation=([[0, 1]], [2]))
+    assert sasrec.score_next([[1, 2]]).shape == (1, 20)

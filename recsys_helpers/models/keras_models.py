@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import math
 import os
+import random
 
 import numpy as np
 import scipy.sparse as sp
 
 from recsys_helpers.base import Recommender, check_interactions
-from recsys_helpers.models.training import (
-    NegativeSampler,
-    positive_pairs,
+from recsys_helpers.sampling import NegativeSampler, positive_pairs
+from recsys_helpers.validation import (
+    check_choice,
     check_neumf_config,
     check_non_negative_float,
     check_non_negative_int,
@@ -81,7 +82,19 @@ class _KerasRecommender(Recommender):
         """Train on a (num_users, num_items) matrix; return ``self``. ``history_`` holds the losses."""
         train = self._check_train(interactions)
         tf, keras = import_tensorflow()
-        keras.utils.set_random_seed(self.seed)  # Python, NumPy and TensorFlow generators
+        # Keras' initialisers draw their seeds from Python's and TensorFlow's global generators,
+        # which set_random_seed reseeds (NumPy's too); Python's and NumPy's states are put back
+        # after the fit, TensorFlow's stays seeded.
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        keras.utils.set_random_seed(self.seed)
+        try:
+            self._fit_seeded(tf, keras, train)
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+        return self
+
+    def _fit_seeded(self, tf, keras, train) -> None:
         rng = np.random.default_rng(self.seed)
         self._pos_users, self._pos_items, self._pos_values = positive_pairs(train)
         self._sampler = NegativeSampler(train)
@@ -109,7 +122,6 @@ class _KerasRecommender(Recommender):
             if not all(math.isfinite(v) for v in losses):
                 raise FloatingPointError(f"loss is not finite at epoch {epoch}: lower lr or check the inputs")
             self.history_.append({"epoch": epoch, "loss": float(np.mean(losses))})
-        return self
 
     def score(self, users=None) -> np.ndarray:
         """Scores of shape (len(users), num_items), float64; higher = more recommendable."""
@@ -153,9 +165,7 @@ class KerasMF(_KerasRecommender):
                  batch_size: int = 256, weight_decay: float = 3.0, init_std: float = 0.1, seed: int = 0):
         super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay,
                          init_std=init_std, seed=seed)
-        if loss not in KERAS_MF_LOSSES:
-            raise ValueError(f"loss must be one of {KERAS_MF_LOSSES}, got {loss!r}")
-        self.loss = loss
+        self.loss = check_choice("loss", loss, KERAS_MF_LOSSES)
         self.dim = check_positive_int("dim", dim)
 
     def _build(self, tf, keras):

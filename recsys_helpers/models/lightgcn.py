@@ -20,12 +20,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from recsys_helpers.models.training import (
-    TorchRecommender,
-    check_non_negative_int,
-    check_positive_float,
-    check_positive_int,
-)
+from recsys_helpers.models.torch_base import TorchRecommender
+from recsys_helpers.validation import check_non_negative_int, check_positive_float, check_positive_int
 
 __all__ = ["LightGCN", "normalized_adjacency"]
 
@@ -63,9 +59,15 @@ class _LightGCNNet(nn.Module):
         nn.init.normal_(self.embedding.weight, std=init_std)
         coo = adjacency.tocoo()
         indices = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
-        # A plain attribute, not a buffer: the graph is data, not a learned or saved state.
+        # A plain attribute, not a buffer: the graph is data, not a learned or saved state
+        # (so ``_apply`` below moves it with the module).
         self.adjacency = torch.sparse_coo_tensor(indices, torch.as_tensor(coo.data, dtype=torch.float32),
                                                  adjacency.shape, check_invariants=True).coalesce()
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self.adjacency = self.adjacency.to(self.embedding.weight.device)
+        return self
 
     def propagate(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Final (layer-averaged) user and item embeddings, shapes (num_users, dim), (num_items, dim)."""
@@ -87,14 +89,11 @@ class LightGCN(TorchRecommender):
         Embedding size.
     num_layers : int, >= 0, default 3
         Propagation layers L. With 0 layers LightGCN is plain BPR matrix factorization.
-    epochs : int, default 20
-    lr : float, default 0.03
-    batch_size : int, default 256
-    weight_decay : float, default 3.0
-        AdamW decoupled weight decay on the layer-0 embeddings (the only parameters).
     init_std : float, default 0.1
-    seed : int, default 0
-    progress : bool, default False
+    **training
+        :class:`recsys_helpers.training.TrainConfig` settings; defaults here: ``epochs=20``,
+        ``lr=0.03``, ``batch_size=256``, ``optimizer="adam"`` with decoupled
+        ``weight_decay=3.0`` (AdamW) on the layer-0 embeddings (the only parameters).
 
     Attributes
     ----------
@@ -104,11 +103,10 @@ class LightGCN(TorchRecommender):
     Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
-    def __init__(self, dim: int = 32, *, num_layers: int = 3, epochs: int = 20, lr: float = 0.03,
-                 batch_size: int = 256, weight_decay: float = 3.0, init_std: float = 0.1, seed: int = 0,
-                 progress: bool = False):
-        super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed,
-                         progress=progress)
+    training_defaults = {"epochs": 20, "lr": 0.03, "batch_size": 256, "weight_decay": 3.0}
+
+    def __init__(self, dim: int = 32, *, num_layers: int = 3, init_std: float = 0.1, **training):
+        super().__init__(**training)
         self.dim = check_positive_int("dim", dim)
         self.num_layers = check_non_negative_int("num_layers", num_layers)
         self.init_std = check_positive_float("init_std", init_std)
@@ -138,9 +136,9 @@ class LightGCN(TorchRecommender):
     @property
     def user_embeddings_(self) -> np.ndarray:
         with torch.no_grad():
-            return self.module_.propagate()[0].numpy().copy()
+            return self.module_.propagate()[0].cpu().numpy().copy()
 
     @property
     def item_embeddings_(self) -> np.ndarray:
         with torch.no_grad():
-            return self.module_.propagate()[1].numpy().copy()
+            return self.module_.propagate()[1].cpu().numpy().copy()

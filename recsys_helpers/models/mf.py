@@ -16,7 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from recsys_helpers.models.training import TorchRecommender, check_positive_float, check_positive_int
+from recsys_helpers.models.torch_base import TorchRecommender
+from recsys_helpers.validation import check_positive_float, check_positive_int
 
 __all__ = ["MatrixFactorization", "BPRMF"]
 
@@ -60,15 +61,12 @@ class MatrixFactorization(TorchRecommender):
     ----------
     dim : int, default 16
         Number of latent factors.
-    epochs : int, default 30
-    lr : float, default 0.02
-    batch_size : int, default 256
-    weight_decay : float, default 1.0
-        AdamW decoupled weight decay on all parameters.
     init_std : float, default 0.1
         Standard deviation of the normal initialisation of the factors (biases start at 0).
-    seed : int, default 0
-    progress : bool, default False
+    **training
+        :class:`recsys_helpers.training.TrainConfig` settings; defaults here: ``epochs=30``,
+        ``lr=0.02``, ``batch_size=256``, ``optimizer="adam"`` with decoupled
+        ``weight_decay=1.0`` on all parameters (AdamW), ``seed=0``.
 
     Attributes
     ----------
@@ -78,10 +76,10 @@ class MatrixFactorization(TorchRecommender):
     Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
-    def __init__(self, dim: int = 16, *, epochs: int = 30, lr: float = 0.02, batch_size: int = 256,
-                 weight_decay: float = 1.0, init_std: float = 0.1, seed: int = 0, progress: bool = False):
-        super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed,
-                         progress=progress)
+    training_defaults = {"epochs": 30, "lr": 0.02, "batch_size": 256, "weight_decay": 1.0}
+
+    def __init__(self, dim: int = 16, *, init_std: float = 0.1, **training):
+        super().__init__(**training)
         self.dim = check_positive_int("dim", dim)
         self.init_std = check_positive_float("init_std", init_std)
 
@@ -123,7 +121,9 @@ class MatrixFactorization(TorchRecommender):
             raise ValueError(f"item indices must be in [0, {self.num_items_}), got min {items.min()} max {items.max()}")
         self.module_.eval()
         with torch.no_grad():
-            return self.module_(torch.tensor(users), torch.tensor(items)).numpy().astype(np.float64)
+            device = self.device_
+            predicted = self.module_(torch.tensor(users, device=device), torch.tensor(items, device=device))
+            return predicted.cpu().numpy().astype(np.float64)
 
 
 class _Dot(nn.Module):
@@ -149,21 +149,18 @@ class BPRMF(TorchRecommender):
     """Matrix factorization for implicit feedback, trained with the BPR pairwise loss.
 
     Each training example is an observed pair (u, i) with one item j drawn uniformly from the items
-    u has not interacted with (:class:`recsys_helpers.models.training.NegativeSampler`, fresh
+    u has not interacted with (:class:`recsys_helpers.sampling.NegativeSampler`, fresh
     every epoch); the loss is ``-log sigmoid(p_u · q_i - p_u · q_j)`` averaged over the batch.
     Non-zero entries of the training matrix are positives whatever their value.
 
     Parameters
     ----------
     dim : int, default 32
-    epochs : int, default 40
-    lr : float, default 0.01
-    batch_size : int, default 256
-    weight_decay : float, default 3.0
-        AdamW decoupled weight decay; strong decay is what keeps BPR from overfitting small data.
     init_std : float, default 0.1
-    seed : int, default 0
-    progress : bool, default False
+    **training
+        :class:`recsys_helpers.training.TrainConfig` settings; defaults here: ``epochs=40``,
+        ``lr=0.01``, ``batch_size=256``, ``optimizer="adam"`` with decoupled
+        ``weight_decay=3.0`` (AdamW; strong decay is what keeps BPR from overfitting small data).
 
     Attributes
     ----------
@@ -172,10 +169,10 @@ class BPRMF(TorchRecommender):
     Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
-    def __init__(self, dim: int = 32, *, epochs: int = 40, lr: float = 0.01, batch_size: int = 256,
-                 weight_decay: float = 3.0, init_std: float = 0.1, seed: int = 0, progress: bool = False):
-        super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed,
-                         progress=progress)
+    training_defaults = {"epochs": 40, "lr": 0.01, "batch_size": 256, "weight_decay": 3.0}
+
+    def __init__(self, dim: int = 32, *, init_std: float = 0.1, **training):
+        super().__init__(**training)
         self.dim = check_positive_int("dim", dim)
         self.init_std = check_positive_float("init_std", init_std)
 
@@ -194,8 +191,8 @@ class BPRMF(TorchRecommender):
 
     @property
     def user_embeddings_(self) -> np.ndarray:
-        return self.module_.user.weight.detach().numpy().copy()
+        return self.module_.user.weight.detach().cpu().numpy().copy()
 
     @property
     def item_embeddings_(self) -> np.ndarray:
-        return self.module_.item.weight.detach().numpy().copy()
+        return self.module_.item.weight.detach().cpu().numpy().copy()

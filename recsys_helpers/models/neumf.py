@@ -21,15 +21,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from recsys_helpers.models.training import (
-    TorchRecommender,
-    check_neumf_config,
-    check_positive_float,
-    check_positive_int,
-)
+from recsys_helpers.models.torch_base import TorchRecommender
+from recsys_helpers.validation import check_neumf_config, check_positive_float, check_positive_int
 
 __all__ = ["NeuMF"]
-
 
 
 class _NeuMFNet(nn.Module):
@@ -82,13 +77,11 @@ class NeuMF(TorchRecommender):
         no hidden layer (the concatenated embeddings go straight to the output layer).
     num_negatives : int, default 4
         Sampled negatives per observed pair and epoch.
-    epochs : int, default 20
-    lr : float, default 0.01
-    batch_size : int, default 256
-    weight_decay : float, default 1.0
     init_std : float, default 0.1
-    seed : int, default 0
-    progress : bool, default False
+    **training
+        :class:`recsys_helpers.training.TrainConfig` settings; defaults here: ``epochs=20``,
+        ``lr=0.01``, ``batch_size=256``, ``optimizer="adam"`` with decoupled
+        ``weight_decay=1.0`` (AdamW).
 
     ``score`` returns logits (higher = more likely to interact); apply a sigmoid for probabilities.
 
@@ -97,11 +90,11 @@ class NeuMF(TorchRecommender):
 
     score_chunk = 256
 
+    training_defaults = {"epochs": 20, "lr": 0.01, "batch_size": 256, "weight_decay": 1.0}
+
     def __init__(self, mode: str = "neumf", *, dim: int = 16, mlp_layers=(32, 16, 8), num_negatives: int = 4,
-                 epochs: int = 20, lr: float = 0.01, batch_size: int = 256, weight_decay: float = 1.0,
-                 init_std: float = 0.1, seed: int = 0, progress: bool = False):
-        super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed,
-                         progress=progress)
+                 init_std: float = 0.1, **training):
+        super().__init__(**training)
         self.mlp_layers = check_neumf_config(mode, mlp_layers)
         self.mode = mode
         self.dim = check_positive_int("dim", dim)
@@ -129,5 +122,5 @@ class NeuMF(TorchRecommender):
     def _score_block(self, users):
         num_items = self.num_items_
         pair_users = users.repeat_interleave(num_items)
-        pair_items = torch.arange(num_items).repeat(users.numel())
+        pair_items = torch.arange(num_items, device=users.device).repeat(users.numel())
         return self.module_(pair_users, pair_items).reshape(users.numel(), num_items)

@@ -24,12 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from recsys_helpers.models.training import (
-    TorchRecommender,
-    check_layers,
-    check_positive_float,
-    check_positive_int,
-)
+from recsys_helpers.models.torch_base import TorchRecommender
+from recsys_helpers.validation import check_layers, check_positive_float, check_positive_int
 
 __all__ = ["TwoTower"]
 
@@ -113,26 +109,22 @@ class TwoTower(TorchRecommender):
         training (not at scoring time). Without it, in-batch negatives push popular items down
         and the model under-recommends them; on the synthetic test data NDCG@10 falls below the
         popularity baseline.
-    epochs : int, default 20
-    lr : float, default 0.03
-    batch_size : int, default 128
-        Also the number of in-batch candidates.
-    weight_decay : float, default 3.0
     init_std : float, default 0.1
-    seed : int, default 0
-    progress : bool, default False
+    **training
+        :class:`recsys_helpers.training.TrainConfig` settings; defaults here: ``epochs=20``,
+        ``lr=0.03``, ``batch_size=128`` (also the number of in-batch candidates),
+        ``optimizer="adam"`` with decoupled ``weight_decay=3.0`` (AdamW).
 
     ``score`` returns ``dot / temperature`` for every item.
 
     Introduced in chapter 04 (Embeddings and neural collaborative filtering).
     """
 
+    training_defaults = {"epochs": 20, "lr": 0.03, "batch_size": 128, "weight_decay": 3.0}
+
     def __init__(self, dim: int = 32, *, hidden=(), user_features=None, item_features=None, normalize: bool = False,
-                 temperature: float = 1.0, logq_correction: bool = True, epochs: int = 20, lr: float = 0.03,
-                 batch_size: int = 128, weight_decay: float = 3.0, init_std: float = 0.1, seed: int = 0,
-                 progress: bool = False):
-        super().__init__(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, seed=seed,
-                         progress=progress)
+                 temperature: float = 1.0, logq_correction: bool = True, init_std: float = 0.1, **training):
+        super().__init__(**training)
         self.dim = check_positive_int("dim", dim)
         self.hidden = check_layers("hidden", hidden)
         self.user_features = _check_features("user_features", user_features)
@@ -169,22 +161,25 @@ class TwoTower(TorchRecommender):
         users, items, false_negative = batch
         logits = module.users(users) @ module.items(items).T / self.temperature  # (B, B)
         if self.logq_correction:
-            logits = logits - self._log_frequency[items][None, :]
+            logits = logits - self._log_frequency.to(items.device)[items][None, :]
         logits = logits.masked_fill(false_negative, float("-inf"))
-        return F.cross_entropy(logits, torch.arange(items.numel()))
+        return F.cross_entropy(logits, torch.arange(items.numel(), device=items.device))
 
     def _score_block(self, users):
-        return self.module_.users(users) @ self.module_.items(torch.arange(self.num_items_)).T / self.temperature
+        all_items = torch.arange(self.num_items_, device=users.device)
+        return self.module_.users(users) @ self.module_.items(all_items).T / self.temperature
 
     def user_vectors(self, users=None) -> np.ndarray:
         """User-tower outputs, shape (len(users), dim)."""
         users = self._users(users)
         with torch.no_grad():
-            return self.module_.users(torch.as_tensor(users)).numpy().astype(np.float64)
+            vectors = self.module_.users(torch.as_tensor(users, device=self.device_))
+        return vectors.cpu().numpy().astype(np.float64)
 
     def item_vectors(self) -> np.ndarray:
         """Item-tower outputs for every item, shape (num_items, dim): what a retrieval index stores."""
         if not hasattr(self, "module_"):
             raise RuntimeError("TwoTower is not fitted: call fit(interactions) first")
         with torch.no_grad():
-            return self.module_.items(torch.arange(self.num_items_)).numpy().astype(np.float64)
+            vectors = self.module_.items(torch.arange(self.num_items_, device=self.device_))
+        return vectors.cpu().numpy().astype(np.float64)

@@ -8,6 +8,7 @@ from recsys_helpers.baselines import PopularityRecommender
 from recsys_helpers.datasets import load_movielens_100k
 from recsys_helpers.evaluation import evaluate_full_ranking
 from recsys_helpers.models.ease import EASE
+from recsys_helpers.models.sequential import build_sequences, training_windows
 from recsys_helpers.preprocessing import encode_interactions, interaction_matrix
 from recsys_helpers.split import leave_last_out
 
@@ -61,9 +62,10 @@ def test_comparisons_are_worded_as_their_intervals_allow(fig):
     assert interval(fig, "masked_pop")[1] == pytest.approx(fig["05_masked_ndcg"] - fig["05_pop_ndcg"])
     # "both sequential models beat the best non-sequential model", "well clear of zero"
     assert interval(fig, "sasrec_static")[0] > 0.01 and interval(fig, "gru_static")[0] > 0.003
-    # "SASRec's lead over GRU4Rec is small ... barely clears zero"
+    # "SASRec and GRU4Rec cannot be told apart here": with windows over whole histories (chapter
+    # 05 trained on each user's last window before) GRU4Rec gained and the interval now includes zero
     low, difference, high = interval(fig, "sasrec_gru")
-    assert 0 < low < difference / 2
+    assert low < 0 < high
     # "the masked-item model is indistinguishable from popularity"
     low, _, high = interval(fig, "masked_pop")
     assert low < 0 < high
@@ -76,10 +78,13 @@ def test_the_trained_model_is_causal(fig):
 def test_scaling_figures_match_the_text(fig):
     assert fig["05_scaling_large"] > fig["05_scaling_small"]
     assert fig["05_scaling_param_ratio"] > 8 and fig["05_scaling_time_ratio"] > 1
-    # "only the first doubling is a clear gain ... the interval of 32 -> 128 includes zero"
-    assert fig["05_scaling_gain_16_32_low"] > 0
+    # "no doubling is a clear gain ... every interval includes zero". The 16 -> 32 interval used to
+    # clear zero; the same data and budget with another shuffling order (the training core's own
+    # generator) moved width 16 up and width 32 down, so that gain was within seed noise.
+    for small, large in [(16, 32), (32, 64), (64, 128), (32, 128)]:
+        key = f"05_scaling_gain_{small}_{large}"
+        assert fig[f"{key}_low"] < 0 < fig[f"{key}_high"], key
     assert fig["05_scaling_gain_16_32"] == pytest.approx(fig["05_scaling_32"] - fig["05_scaling_small"])
-    assert fig["05_scaling_gain_32_128_low"] < 0 < fig["05_scaling_gain_32_128_high"]
     # "the training budget matters more than the width here"
     assert fig["05_budget_gain_low"] > 0
 
@@ -90,3 +95,17 @@ def test_listings_fail_as_described(fig):
     assert "tgt" in fig["05_listing_transformer_forward"]
     assert fig["05_listing_bce_on_ratings"].startswith("ValueError")
     assert fig["05_single_softmax"] == [1.0, 1.0]
+
+
+def test_training_windows_cover_every_target(fig):
+    """Section 3: the windows the models train on hold every next-item target once."""
+    frame, _, _ = encode_interactions(load_movielens_100k().ratings)
+    history, _ = leave_last_out(frame)
+    train, _ = leave_last_out(history)
+    sequences = build_sequences(train)
+    inputs, targets = training_windows(sequences, 50)
+    assert fig["05_num_windows"] == len(inputs)
+    assert fig["05_all_targets"] == int((targets != -100).sum()) == sum(len(s) - 1 for s in sequences.values())
+    assert fig["05_last_window_targets"] == sum(min(len(s) - 1, 50) for s in sequences.values())
+    # the text: the last window alone "would throw most of the log away"
+    assert fig["05_last_window_share"] < 0.5

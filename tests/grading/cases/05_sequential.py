@@ -93,7 +93,7 @@ def next_item_metrics(scores, target, seen, k):
 ''',
             "borrows the course's next_item_ranks": '''
 import numpy as np
-from recsys_helpers.models.sequential import next_item_ranks
+from recsys_helpers.evaluation import next_item_ranks
 
 def next_item_metrics(scores, target, seen, k):
     rank = next_item_ranks(np.asarray(scores)[None], [target], exclude=[list(seen)])[0]
