@@ -102,7 +102,10 @@ def test_statements_the_text_makes(fig):
 def test_recbole_ran_in_the_build():
     """`make execute` builds the isolated environment first, so the RecBole rows are from this run."""
     if not (ROOT / ".venv-recbole" / ".installed").exists():
-        pytest.skip("RecBole's environment is not built here (`make recbole`)")
+        pytest.skip(
+            "LOUD SKIP: RecBole's environment is not built here (`make recbole`), "
+            "so appendix A has no RecBole rows"
+        )
     assert recorded_figures(APPENDIX)["A_recbole_ran"] is True
 
 
