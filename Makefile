@@ -70,13 +70,16 @@ unit: $(STAMP) ## only the fast unit tests of recsys_helpers
 
 # Learners work in work/ (git-ignored), copied from notebooks/ chapter by chapter, never over an
 # existing folder; lab/jupyter/ gives JupyterLab nbgrader's Validate and none of its instructor tools.
+# lab/settings/overrides.json keeps every notebook cell attached (windowingMode "none"), so that
+# Run All evaluates the inline figures ({eval}) of cells outside the viewport too (jupyterlab-myst).
 LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/lab/jupyter \
   JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/work/.jupyter/user-settings \
   JUPYTERLAB_WORKSPACES_DIR=$(CURDIR)/work/.jupyter/workspaces
 LAB_ARGS ?=
 lab: $(STAMP) ## open JupyterLab on your own copy of the student notebooks (work/)
 	$(BIN)/python scripts/learner_workspace.py
-	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/work $(LAB_ARGS)
+	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/work \
+	  --LabApp.app_settings_dir=$(CURDIR)/lab/settings $(LAB_ARGS)
 
 release: $(STAMP) ## regenerate the student notebooks in notebooks/ from solutions/
 	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$a --force; done

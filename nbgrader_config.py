@@ -7,6 +7,8 @@ Each chapter folder `NN_slug/` is one assignment. Student work (`submitted/`, `a
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # grading/ (the release step, autograding)
+
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
 
 course_root = Path(__file__).resolve().parent
@@ -22,7 +24,13 @@ c.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}"
 # dropdown, the student notebook leaves it out.
 c.TagRemovePreprocessor.enabled = True
 c.TagRemovePreprocessor.remove_cell_tags = {"answer"}
+# The student notebook reads well in JupyterLab (jupyterlab-myst): figures as inline expressions
+# evaluated in the learner's kernel, citations and book links that resolve (grading/release.py).
+# It never touches a cell with nbgrader metadata, so checksums and grading are unaffected.
+c.LearnerMarkdown.enabled = True
+c.LearnerMarkdown.course_root = str(course_root)
 c.GenerateAssignment.preprocessors = [
+    "grading.release.LearnerMarkdown",
     "nbconvert.preprocessors.TagRemovePreprocessor",
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",

@@ -91,6 +91,10 @@ def scratch_course(root: Path, course: Path, chapters: list[str]) -> None:
     shutil.copy(course / "nbgrader_config.py", root)
     for folder in ("solutions", "grading"):
         shutil.copytree(course / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    # the release step (grading/release.py) reads the bibliography, the errata and _config.yml
+    (root / "book").mkdir(exist_ok=True)
+    for name in ("book/references.bib", "book/errata.md", "_config.yml"):
+        shutil.copy(course / name, root / name)
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     for chapter in chapters:

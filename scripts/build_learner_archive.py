@@ -3,7 +3,8 @@
 The archive holds what a learner needs to work the exercises on their own machine and nothing of
 the instructor's: the student notebooks (``notebooks/``), the helper package, the pinned
 environment (``requirements.txt``, ``environment.yml``, ``pyproject.toml``), the ``Makefile`` with
-what ``make lab`` needs (``lab/``, ``scripts/learner_workspace.py``) and the README. It never holds
+what ``make lab`` needs (``lab/``, ``scripts/learner_workspace.py``), the README, and the errata and
+references as notebooks (``notebooks/course/``, generated here) that the chapters link to. It never holds
 ``solutions/``, the tests, or a notebook with hidden tests or solution markers; the build stops if
 one slips in. ``make book`` writes it before building the site, and
 ``book/how_to_use.md`` links to it, so the site serves it from ``_downloads/``.
@@ -66,14 +67,28 @@ def check(relative: Path, data: bytes) -> None:
                 raise ValueError(f"{relative} contains {marker!r}: run `make release` to regenerate it")
 
 
+def course_pages(root: Path = ROOT) -> dict[Path, bytes]:
+    """``notebooks/course/*.ipynb``: the errata and references the student notebooks link to,
+    generated from ``book/`` (grading/release.py) -- the archive has no book/ to generate them."""
+    import tempfile
+
+    sys.path.insert(0, str(root))
+    from grading.release import write_course_pages
+
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_course_pages(root, Path(folder))
+        return {Path("notebooks") / "course" / p.name: p.read_bytes() for p in written}
+
+
 def build(output: Path = DEFAULT_OUTPUT, root: Path = ROOT) -> list[str]:
     """Write the archive to ``output``; return the member names."""
     output.parent.mkdir(parents=True, exist_ok=True)
     names = []
     tmp = output.with_suffix(".tmp")
+    generated = course_pages(root)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for relative in members(root):
-            data = (root / relative).read_bytes()
+        for relative in sorted(set(members(root)) | set(generated)):
+            data = generated[relative] if relative in generated else (root / relative).read_bytes()
             check(relative, data)
             name = f"{TOP}/{relative.as_posix()}"
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)

@@ -5,6 +5,11 @@ when ``work/`` has no folder of that name yet, so a learner's work is never over
 second ``make lab``, and not after ``make release`` regenerates ``notebooks/`` (new chapters appear,
 chapters already started stay as the learner left them). ``work/`` is git-ignored, so working in
 JupyterLab never modifies a tracked file.
+
+The one exception is ``course/``: the errata and the references the chapters link to. It holds no
+learner work, so every run rewrites it: generated from ``book/`` in a clone of the course (by
+``grading/release.py``), copied from ``notebooks/course/`` in the learner's archive, which ships
+it pre-generated.
 """
 
 from __future__ import annotations
@@ -21,17 +26,38 @@ IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
 def populate(source: Path, work: Path) -> list[str]:
     """Copy each chapter folder of ``source`` that ``work`` lacks; return the names copied.
 
-    Existing folders (and files) in ``work`` are left untouched, whatever their content.
+    Existing folders (and files) in ``work`` are left untouched, whatever their content, except
+    ``course/`` (reference pages, see :func:`refresh_course_pages`), which is listed first.
     """
     work.mkdir(parents=True, exist_ok=True)
-    copied = []
+    copied = [] if refresh_course_pages(source, work) is None else ["course"]
     for chapter in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
         target = work / chapter.name
-        if target.exists():
+        if chapter.name == "course" or target.exists():
             continue
         shutil.copytree(chapter, target, ignore=IGNORED)
         copied.append(chapter.name)
     return copied
+
+
+def refresh_course_pages(source: Path, work: Path) -> Path | None:
+    """Rewrite ``work/course/``; return it, or None when neither book/ nor a shipped copy exists."""
+    target = work / "course"
+    if (ROOT / "grading" / "release.py").exists() and (ROOT / "book" / "errata.md").exists():
+        sys.path.insert(0, str(ROOT))
+        from grading.release import write_course_pages
+
+        if target.exists():
+            shutil.rmtree(target)
+        write_course_pages(ROOT, target)
+        return target
+    shipped = source / "course"
+    if shipped.is_dir():
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(shipped, target, ignore=IGNORED)
+        return target
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,7 +67,10 @@ def attack_plan(release: nbformat.NotebookNode, root: Path) -> dict[str, tuple[n
         answers = solved if attack["base"] == "solution" else {}
         answers = {**answers, **{k: v.replace("{root}", str(root)) for k, v in attack["answers"].items()}}
         nb = build(release, answers)
-        first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "import" in c.source)
+        first_code = next(  # the chapter's imports cell (not the release's setup cell)
+            i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and "import" in c.source and "course-setup" not in c.metadata.get("tags", [])
+        )
         for offset, source in enumerate(attack["insert"]):
             nb.cells.insert(first_code + 2 + offset, nbformat.v4.new_code_cell(source.replace("{root}", str(root))))
         for cell in nb.cells:
@@ -227,7 +230,10 @@ def test_feedback_and_autograded_notebooks_hold_no_hidden_test(graded_class):
             for line in block.splitlines()
             if len(line.strip()) > 25 and "HIDDEN TESTS" not in line
         }
-        visible = "\n".join(c.source for c in source_notebook(chapter).cells if not is_test_cell(c))
+        visible = "\n".join(  # what the student sees anyway: cells and the visible part of tests
+            HIDDEN_BLOCK.sub("", c.source) if is_test_cell(c) else c.source
+            for c in source_notebook(chapter).cells
+        )
         hidden = {line for line in hidden if line not in visible}
         files = list(root.glob(f"autograded/*/{chapter}/*.ipynb")) + list(root.glob(f"feedback/*/{chapter}/*.html"))
         assert files

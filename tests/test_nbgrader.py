@@ -54,6 +54,11 @@ def course(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copytree(ROOT / "solutions", root / "solutions")
     shutil.copytree(ROOT / "grading", root / "grading", ignore=shutil.ignore_patterns("__pycache__"))
+    # the release step reads the bibliography, the errata and the site address (grading/release.py)
+    (root / "book").mkdir()
+    for name in ("references.bib", "errata.md"):
+        shutil.copy(ROOT / "book" / name, root / "book" / name)
+    shutil.copy(ROOT / "_config.yml", root)
     for chapter in CHAPTERS:
         nbgrader("generate_assignment", chapter, "--force", cwd=root)
     return root

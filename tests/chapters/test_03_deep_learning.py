@@ -47,3 +47,15 @@ def test_learning_curves_tell_the_story_the_text_tells(fig, figures):
     assert fig["03_init_large_last"] > 1.2
     assert fig["03_batch_small_seconds"] > fig["03_batch_large_seconds"]
     assert fig["03_best_rmse"] < figures("02_evaluation")["02_rmse_bias"]  # "already beats the bias baseline"
+
+
+def test_comparisons_carry_paired_intervals_over_users(fig, figures):
+    """Each difference the text calls real has a 95% paired bootstrap interval that excludes 0."""
+    assert fig["03_eval_users"] == 943
+    for name in ("overfit", "init"):
+        low, diff, high = fig[f"03_{name}_low"], fig[f"03_{name}_diff"], fig[f"03_{name}_high"]
+        assert low <= diff <= high
+        assert low > 0, f"{name}: the text says the first model is worse; interval [{low}, {high}]"
+    low, diff, high = fig["03_vs_bias_low"], fig["03_vs_bias_diff"], fig["03_vs_bias_high"]
+    assert low <= diff <= high < 0, "the text says the best run is below the bias baseline"
+    assert isinstance(fig["03_best_run"], str) and ", " in fig["03_best_run"]
