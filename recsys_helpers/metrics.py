@@ -14,6 +14,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from recsys_helpers.validation import check_positive_int
+
 __all__ = [
     "precision_at_k",
     "recall_at_k",
@@ -41,9 +43,7 @@ RANKING_METRICS = ("precision", "recall", "hit_rate", "map", "mrr", "ndcg")
 
 # --------------------------------------------------------------------------- ranked lists
 def _check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    return int(k)
+    return check_positive_int("k", k)
 
 
 def _top_k(recommended: Sequence, k) -> list:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from recsys_helpers.validation import check_positive_int
+
 __all__ = [
     "CACHE_ENV_VAR",
     "MINILM_MODEL_ID",
@@ -196,8 +198,7 @@ class TextEmbedder:
             model_id = model_identity(encoder)
         if not isinstance(model_id, str) or not model_id.strip():
             raise ValueError(f"model_id must be a non-empty string, got {model_id!r}")
-        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        check_positive_int("batch_size", batch_size)
         self.encoder = encoder
         self.model_id = model_id
         self.batch_size = int(batch_size)

@@ -21,6 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from recsys_helpers.validation import check_positive_int
+
 __all__ = ["BootstrapResult", "PairedBootstrapResult", "bootstrap_ci", "paired_bootstrap"]
 
 
@@ -56,8 +58,7 @@ def _check_values(name: str, values) -> np.ndarray:
 
 
 def _check_options(num_resamples, confidence) -> None:
-    if isinstance(num_resamples, bool) or not isinstance(num_resamples, (int, np.integer)) or num_resamples < 1:
-        raise ValueError(f"num_resamples must be a positive integer, got {num_resamples!r}")
+    check_positive_int("num_resamples", num_resamples)
     if not isinstance(confidence, (int, float, np.floating)) or not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
 

@@ -359,9 +359,9 @@ class _NextItemModel:
 
     def __init__(self, num_items: int, *, hidden: int, dropout: float, max_len: int, stride: int | None,
                  **training):
-        if isinstance(num_items, bool) or not isinstance(num_items, (int, np.integer)) or num_items < 2:
+        self.num_items = check_positive_int("num_items", num_items)
+        if self.num_items < 2:
             raise ValueError(f"num_items must be an integer >= 2, got {num_items!r}")
-        self.num_items = int(num_items)
         self.hidden = check_positive_int("hidden", hidden)
         self.dropout = check_fraction("dropout", dropout)
         self.max_len = check_positive_int("max_len", max_len)
