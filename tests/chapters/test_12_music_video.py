@@ -39,7 +39,7 @@ def test_intervals_are_consistent(fig):
     for slug in slugs:
         low, diff, high = (fig[f"12_ci_{slug}_{part}"] for part in ("low", "difference", "high"))
         assert low <= diff <= high, slug
-        assert fig[f"12_ci_{slug}_num_users"] in (300, 931), slug
+        assert fig[f"12_ci_{slug}_num_users"] in (300, 931, fig["12_llm_users"]), slug
 
 
 def test_music_models_against_baselines_and_oracle(fig):
@@ -68,6 +68,19 @@ def test_video_case(fig, figures):
     assert fig["12_ci_video_ease_text_low"] > 0  # but EASE stays ahead
     assert 0.3 < fig["12_candidate_recall"] < 1
     assert fig["12_video_rerank_genres"] > fig["12_video_pipeline_genres"]
+
+
+def test_llm_reranker(fig):
+    users = fig["12_llm_users"]
+    assert users == fig["12_ci_video_llm_num_users"] and users <= fig["12_llm_with_hit"]
+    d = fig["12_ci_video_llm_difference"]
+    assert fig["12_ci_video_llm_low"] <= d <= fig["12_ci_video_llm_high"]
+    assert d == pytest.approx(fig["12_llm_ndcg"] - fig["12_llm_pipeline_ndcg"], abs=1e-9)
+    assert fig["12_ci_video_llm_high"] < 0  # the text: the LLM's order is worse
+    assert 0 < fig["12_llm_ndcg"] <= 1 and 0 < fig["12_llm_pipeline_ndcg"] <= 1
+    assert fig["12_llm_seconds_per_user"] == pytest.approx(fig["12_llm_seconds"] / users)
+    assert 10 * 2 < fig["12_llm_tokens_per_user"] < 1000  # ten titles and a prompt
+    assert fig["12_llm_load_seconds"] > 0
 
 
 def test_listing_b3(fig):
