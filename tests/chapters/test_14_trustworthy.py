@@ -77,6 +77,20 @@ def test_explanations(fig):
     assert lo > 0  # the text says the interval excludes zero for this model
 
 
+def test_llm_explanations(fig):
+    users = fig["14_llm_users"]
+    assert users >= 5
+    assert 0 <= fig["14_llm_agree"] <= fig["14_llm_grounded"] <= users
+    assert 0 <= fig["14_llm_agree_low"] <= fig["14_llm_agree"] / users <= fig["14_llm_agree_high"] <= 1
+    if fig["14_llm_grounded"]:  # a cited film never contributes more than EASE's own reason
+        assert fig["14_llm_effect"] <= 1 + 1e-9
+    # the text: the LLM's film is the model's reason in a minority of cases
+    assert fig["14_llm_agree"] < users / 2
+    assert fig["14_llm_seconds"] > 0 and fig["14_llm_load_seconds"] > 0
+    assert fig["14_llm_seconds_per_user"] == pytest.approx(fig["14_llm_seconds"] / users)
+    assert 20 < fig["14_llm_prompt_tokens"] < 400
+
+
 def test_popularity_groups(fig, train):
     popularity = np.asarray(train.sum(axis=0)).ravel()
     ordered = np.sort(popularity)[::-1]
