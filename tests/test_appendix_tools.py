@@ -127,3 +127,20 @@ def test_every_checklist_item_points_to_a_measurement():
     assert len(items) >= 15
     for item in items:
         assert "](chapters/" in item or "(in preparation)" in item, item[:80]
+
+
+def test_code_lines_fit_and_plots_carry_alt_text():
+    source = nbformat.read(SOURCE, as_version=4)
+    long = [
+        (index, line)
+        for index, cell in enumerate(source.cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > 88
+    ]
+    assert not long, long
+    for index, cell in enumerate(executed().cells):
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if images:
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 40, f"cell {index} shows a plot without alt text"
