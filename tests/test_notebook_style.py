@@ -4,10 +4,6 @@
 - executed chapters (``book/chapters/*.ipynb``): every cell with an image output carries alt text
   in its metadata, ``"mystnb": {"image": {"alt": "..."}}`` (or ``"figure"``), which the site puts on
   the ``<img>``.
-
-Chapters whose authors have not yet formatted them are listed in KNOWN_LONG_LINES / KNOWN_NO_ALT
-with the cells that fail, so the check holds for everyone else; shrink or remove an entry as a
-chapter is fixed.
 """
 
 from __future__ import annotations
@@ -18,13 +14,6 @@ import pytest
 from conftest import CHAPTERS, EXECUTED, ROOT
 
 MAX_COLUMNS = 88
-# Known exceptions: chapter -> how many over-long code lines it may still have. As of 2026-11-24
-# 02:00 UTC only 12_music_video cell 56 (one line, in its author's uncommitted edit); 09_tuning's
-# 35 lines (cells 1-54) and 10_ecommerce's 31 were formatted while this check arrived. Lower a
-# budget as a chapter is formatted; delete its row at 0.
-KNOWN_LONG_LINES: dict[str, int] = {"12_music_video": 1}
-# chapter -> cell indices (in the executed book/chapters/NN.ipynb) with an image and no alt text.
-KNOWN_NO_ALT: dict[str, set[int]] = {}
 
 
 def long_line_cells(chapter: str) -> dict[int, int]:
@@ -61,15 +50,11 @@ def cells_without_alt(chapter: str) -> set[int]:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_code_lines_fit_88_columns(chapter):
     found = long_line_cells(chapter)
-    budget = KNOWN_LONG_LINES.get(chapter, 0)
-    assert sum(found.values()) <= budget, (
-        f"{chapter}: code lines over {MAX_COLUMNS} columns in cells {found} (cell: lines); "
-        f"{budget} allowed for now")
+    assert not found, f"{chapter}: code lines over {MAX_COLUMNS} columns in cells {found} (cell: lines)"
 
 
 @pytest.mark.chapters
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_plot_has_alt_text(chapter):
     missing = cells_without_alt(chapter)
-    known = KNOWN_NO_ALT.get(chapter, set())
-    assert not missing - known, f"{chapter}: image outputs without alt text in cells {sorted(missing - known)}"
+    assert not missing, f"{chapter}: image outputs without alt text in cells {sorted(missing)}"

