@@ -101,3 +101,21 @@ def test_b2_fails_as_reported(fig):
 def test_run_time(fig):
     # The budget (90 s on an idle machine) is a recorded figure (benchmarks/chapters.json), not a test.
     assert fig["11_run_seconds"] > 0
+
+
+def test_generative_topic_labels(fig, world):
+    n = fig["11_llm_posts"]
+    topics = world.posts["topic"].nunique()
+    assert n == 40 and fig["11_llm_num_topics"] == topics
+    assert fig["11_llm_chance"] == pytest.approx(1 / topics)
+    for name in ("11_llm_accuracy", "11_llm_minilm_accuracy"):
+        assert 0 <= fig[name] <= 1 and fig[name] * n == pytest.approx(round(fig[name] * n))
+    assert fig["11_llm_accuracy_low"] <= fig["11_llm_accuracy"] <= fig["11_llm_accuracy_high"]
+    assert fig["11_llm_gap"] == pytest.approx(fig["11_llm_minilm_accuracy"] - fig["11_llm_accuracy"])
+    assert fig["11_llm_gap_low"] <= fig["11_llm_gap"] <= fig["11_llm_gap_high"]
+    verdict = ("MiniLM is the better labeller" if fig["11_llm_gap_low"] > 0
+               else "SmolLM2 is the better labeller" if fig["11_llm_gap_high"] < 0
+               else "the two cannot be told apart on these posts")
+    assert fig["11_llm_verdict"] == verdict
+    assert fig["11_llm_seconds_per_post"] > 0 and fig["11_llm_tokens_per_post"] > 0
+    assert fig["11_llm_load_seconds"] > 0
