@@ -57,12 +57,13 @@ Introduced in chapter 10 (E-commerce recommendation).
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from recsys_helpers.lastfm import sessionize
+from recsys_helpers.simulators import config_table  # noqa: F401 (re-exported)
 
 __all__ = [
     "ShopConfig",
@@ -504,8 +505,3 @@ def load_retailrocket_categories(paths, item_ids) -> np.ndarray:
     latest = cats.drop_duplicates("itemid", keep="last").set_index("itemid")["value"].astype(np.int64)
     codes = pd.Series(pd.factorize(latest, sort=True)[0], index=latest.index)
     return codes.reindex(np.asarray(item_ids)).fillna(-1).to_numpy(np.int64)
-
-
-def config_table(config: ShopConfig) -> pd.Series:
-    """The config's fields as a Series, for display."""
-    return pd.Series({key: str(value) for key, value in asdict(config).items()}, name="value")

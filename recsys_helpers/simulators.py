@@ -359,6 +359,6 @@ def simulate_music(config: MusicConfig | None = None, **overrides) -> MusicWorld
     return world
 
 
-def config_table(config: MusicConfig) -> pd.Series:
-    """The config's fields as a Series, for display."""
+def config_table(config) -> pd.Series:
+    """A simulator config's fields (any of the course's config dataclasses) as a Series, for display."""
     return pd.Series({key: str(value) for key, value in asdict(config).items()}, name="value")

@@ -53,11 +53,13 @@ Introduced in chapter 11 (Social media recommendation).
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from recsys_helpers.simulators import config_table  # noqa: F401 (re-exported)
 
 __all__ = [
     "INTERACTION_TYPES",
@@ -525,8 +527,3 @@ def load_higgs_activity(path: str | os.PathLike, *, follows_path: str | os.PathL
     columns = ["user_id", "visit_id", "post_id", "author_id", "topic_id", "type", "timestamp", "day",
                "follows_author", "age_hours"]
     return events[columns], posts.reset_index(drop=True), follow_matrix
-
-
-def config_table(config: SocialConfig) -> pd.Series:
-    """The config's fields as a Series, for display."""
-    return pd.Series({key: str(value) for key, value in asdict(config).items()}, name="value")
