@@ -15,6 +15,8 @@ files) in ``<cache dir>/llm/<first 16 hex digits of the GGUF's SHA-256>/``, wher
 the one of :func:`recsys_helpers.text.default_cache_dir` (``$RECSYS_CACHE_DIR`` or
 ``~/.cache/recsys_helpers``). The key is the file's content, so another GGUF never reads these
 weights; delete the folder to force a fresh conversion. A missing or unwritable cache only costs time.
+``make install`` converts the course's model once per machine (``scripts/prepare_machine.py``), so
+chapters always read the cache.
 
 Scoring, the part a recommender uses:
 
@@ -31,11 +33,13 @@ Introduced in chapter 07 (Generative language models as recommenders).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -159,6 +163,25 @@ def _quiet_transformers():
     return transformers
 
 
+@contextlib.contextmanager
+def _conversion_progress(show: bool):
+    """Make the GGUF converter's progress bar a plain terminal bar, or nothing.
+
+    transformers draws it with ``tqdm.auto``, which in a notebook kernel becomes an ipywidgets
+    output; this swaps in the text ``tqdm`` writing to the process's real stderr for the duration.
+    """
+    from tqdm import tqdm as text_tqdm
+    from transformers import modeling_gguf_pytorch_utils as converter
+
+    original = converter.tqdm
+    converter.tqdm = functools.partial(text_tqdm, file=sys.__stderr__, disable=not show)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # its logging, not the bar
+            yield
+    finally:
+        converter.tqdm = original
+
+
 def _write_cache(model, tokenizer, target: Path) -> None:
     """Save de-quantised weights as a plain checkpoint, atomically (a temp folder, then rename)."""
     from safetensors.torch import save_file
@@ -182,6 +205,7 @@ def _write_cache(model, tokenizer, target: Path) -> None:
 
 def load_language_model(
     gguf_path: str | os.PathLike | None = None, *, cache: bool = True, cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
 ) -> LanguageModel:
     """Load a GGUF causal language model (SmolLM2-135M-Instruct by default) for CPU inference.
 
@@ -194,6 +218,10 @@ def load_language_model(
         a conversion. With ``False`` the GGUF is converted every time and nothing is written.
     cache_dir : path, optional
         Cache root; default :func:`recsys_helpers.text.default_cache_dir`.
+    progress : bool, default False
+        Draw a text progress bar on the terminal (``sys.__stderr__``) while a GGUF is converted,
+        as ``make install`` does. Off, nothing is drawn; in neither case does a notebook get a
+        widget (which would need scripts from another host on the site).
 
     Returns
     -------
@@ -222,7 +250,7 @@ def load_language_model(
         model = transformers.AutoModelForCausalLM.from_pretrained(cache_path, dtype=torch.float32)
     else:
         folder, name = str(source.parent), source.name
-        with contextlib.redirect_stderr(io.StringIO()):  # the GGUF converter's own progress bar
+        with _conversion_progress(progress):
             tokenizer = transformers.AutoTokenizer.from_pretrained(folder, gguf_file=name)
             model = transformers.AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
         if cache:

@@ -7,7 +7,9 @@ the key of a vector is a hash of the model's identity and the exact text, so a c
 re-encodes that one item and a different model never reads another model's vectors.
 
 The cache directory is, in order: the ``cache_dir`` argument, the environment variable
-``RECSYS_CACHE_DIR``, or ``~/.cache/recsys_helpers``. Vectors live in
+``RECSYS_CACHE_DIR``, or ``recsys_helpers`` in ``$XDG_CACHE_HOME`` (default ``~/.cache``).
+``make install`` fills it once per machine with the MovieLens catalogue's vectors
+(``scripts/prepare_machine.py``), so no chapter pays for that encoding on its first run. Vectors live in
 ``<cache dir>/text_embeddings/<hash of model id>.npz``.
 
 Any object with an ``encode(texts, **options)`` method that returns an array of shape
@@ -34,7 +36,9 @@ __all__ = [
     "MINILM_MODEL_ID",
     "TextEmbedder",
     "default_cache_dir",
+    "display_title",
     "embed_texts",
+    "film_sentence",
     "item_texts",
     "load_sentence_encoder",
     "model_identity",
@@ -47,12 +51,16 @@ _SEPARATOR = "\x1f"  # unit separator: cannot occur in a model id by accident
 
 
 def default_cache_dir() -> Path:
-    """The cache root: ``$RECSYS_CACHE_DIR`` if set and non-empty, else ``~/.cache/recsys_helpers``.
+    """The cache root: ``$RECSYS_CACHE_DIR`` if set and non-empty, else ``recsys_helpers`` in the
+    user's cache folder (``$XDG_CACHE_HOME``, default ``~/.cache``).
 
     Introduced in chapter 06 (Pretrained language models for recommendation).
     """
     configured = os.environ.get(CACHE_ENV_VAR, "").strip()
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "recsys_helpers"
+    if configured:
+        return Path(configured).expanduser()
+    user_cache = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(user_cache).expanduser() if user_cache else Path.home() / ".cache") / "recsys_helpers"
 
 
 def load_sentence_encoder(*, device: str = "cpu"):
@@ -353,3 +361,37 @@ def item_texts(items, *, template: str = "{title}") -> list[str]:
             values[name] = value
         texts.append(template.format(**values))
     return texts
+
+
+def display_title(raw: str) -> str:
+    """A MovieLens title as a person writes it: 'Godfather, The (1972)' -> 'The Godfather'.
+
+    A trailing parenthesis (year or alternative title) is dropped and a trailing article moved to
+    the front; chapters 07 and 14 show these to a language model.
+
+    >>> display_title("Godfather, The (1972)"), display_title("Seven (Se7en) (1995)")
+    ('The Godfather', 'Seven (Se7en)')
+
+    Introduced in chapter 07 (Generative language models as recommenders).
+    """
+    import re
+
+    title = re.sub(r"\s*\([^)]*\)\s*$", "", raw).strip() or raw
+    match = re.match(r"^(.*), (The|A|An)$", title)
+    return f"{match.group(2)} {match.group(1)}" if match else title
+
+
+def film_sentence(title: str, year, genres: Sequence[str]) -> str:
+    """One sentence per film for a sentence encoder: title, year when known, genres.
+
+    >>> film_sentence("Toy Story", 1995, ["Animation", "Comedy"])
+    'Toy Story (1995). Genres: Animation, Comedy.'
+    >>> film_sentence("Unknown", float("nan"), ["Drama"])
+    'Unknown. Genres: Drama.'
+
+    Introduced in chapter 06 (Pretrained language models for recommendation).
+    """
+    import pandas as pd
+
+    when = f" ({int(year)})" if not pd.isna(year) else ""
+    return f"{title}{when}. Genres: {', '.join(genres)}."

@@ -3,7 +3,7 @@
 The archive holds what a learner needs to work the exercises on their own machine and nothing of
 the instructor's: the student notebooks (``notebooks/``), the helper package, the pinned
 environment (``requirements.txt``, ``environment.yml``, ``pyproject.toml``), the ``Makefile`` with
-what ``make lab`` needs (``lab/``, ``scripts/learner_workspace.py``), the README, and the errata and
+what ``make lab`` needs (``lab/``, ``scripts/learner_workspace.py``, ``scripts/prepare_machine.py``), the README, and the errata and
 references as notebooks (``notebooks/course/``, generated here) that the chapters link to. It never holds
 ``solutions/``, the tests, or a notebook with hidden tests or solution markers; the build stops if
 one slips in. ``make book`` writes it before building the site, and
@@ -25,7 +25,7 @@ TOP = "recsys-course"
 DEFAULT_OUTPUT = ROOT / "_build" / "learner" / "recsys-course-learner.zip"
 FILES = [
     "README.md", "Makefile", "requirements.txt", "environment.yml", "pyproject.toml",
-    "package.json", "package-lock.json", "scripts/learner_workspace.py",
+    "package.json", "package-lock.json", "scripts/learner_workspace.py", "scripts/prepare_machine.py",
 ]
 FOLDERS = ["notebooks", "recsys_helpers", "lab"]
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}

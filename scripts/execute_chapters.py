@@ -10,6 +10,11 @@ For each source notebook ``solutions/NN_slug/NN_slug.ipynb`` this writes
 A chapter is executed again only when its fingerprint changes: the notebook, the helpers package,
 the pinned requirements or this script.
 
+Chapters run two at a time on a 2-core machine (``--jobs``): a notebook that uses both cores says
+so in its metadata (``"course": {"cores": 2}``) and runs alone; single-threaded ones share the
+machine, longest first. The record says which chapters ran alongside each one, so a run time
+measured in parallel is stated as such (``--jobs 1`` measures every chapter alone).
+
 Appendix notebooks ``appendices/X_slug/X_slug.ipynb`` (no exercises, no student notebook) are
 executed the same way into ``book/chapters/X_slug.ipynb``; their fingerprint also covers the files
 listed for them in ``APPENDIX_INPUTS`` (a missing file counts as a distinct input).
@@ -23,13 +28,14 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import papermill
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -43,6 +49,7 @@ APPENDIX_INPUTS = {
     ],
 }
 STUDENT_NOTEBOOKS = ROOT / "notebooks"
+RECORDED_TIMES = ROOT / "benchmarks" / "chapters.json"
 EXECUTED = ROOT / "book" / "chapters"
 KERNEL_NAME = "recsys-course"
 CELL_TIMEOUT_SECONDS = 300
@@ -124,32 +131,106 @@ def prepare_for_site(
     return nb
 
 
-def execute(source: Path, *, log_output: bool) -> float:
-    """Execute ``source`` with papermill, write the site copy and its fingerprint; return seconds."""
-    chapter = source.stem
+def cores_of(source: Path) -> int:
+    """Cores to reserve while a notebook runs: ``metadata.course.cores``, default 1.
+
+    2 for a chapter that computes with two threads, or whose timings are its subject (07, 13).
+    """
+    cores = nbformat.read(source, as_version=4).metadata.get("course", {}).get("cores", 1)
+    if not isinstance(cores, int) or cores < 1:
+        raise ValueError(f"{source.name}: metadata course.cores must be a positive integer, not {cores!r}")
+    return cores
+
+
+def last_seconds(source: Path) -> float:
+    """How long the chapter ran last time, the schedule's order: its own record, else the committed
+    ``benchmarks/chapters.json`` (a fresh clone), else 0."""
+    record = EXECUTED / f"{source.stem}.json"
+    if record.exists():
+        return json.loads(record.read_text()).get("seconds", 0.0)
+    if RECORDED_TIMES.exists():
+        return json.loads(RECORDED_TIMES.read_text())["chapters"].get(source.stem, {}).get("seconds", 0.0)
+    return 0.0
+
+
+@dataclass
+class Run:
+    """One papermill process executing one notebook into a temporary raw copy."""
+
+    source: Path
+    cores: int
+    raw: Path
+    process: subprocess.Popen
+    start: float = field(default_factory=time.perf_counter)
+    end: float | None = None
+
+
+def start_run(source: Path, cores: int, folder: Path, *, log_output: bool) -> Run:
+    raw = folder / source.name
+    command = [
+        sys.executable, "-m", "papermill", str(source), str(raw),
+        "--kernel", KERNEL_NAME, "--cwd", str(source.parent),
+        "--execution-timeout", str(CELL_TIMEOUT_SECONDS), "--no-progress-bar",
+    ]
+    if log_output:
+        command.append("--log-output")
+    log = raw.with_suffix(".log").open("w")  # papermill's messages: shown if the run fails
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    return Run(source, cores, raw, process)
+
+
+def finish(run: Run, alongside: list[str]) -> None:
+    """Write the site copy and the record (fingerprint, seconds, chapters that ran alongside)."""
+    source, chapter = run.source, run.source.stem
+    nb = prepare_for_site(nbformat.read(run.raw, as_version=4), chapter, student_notebook=not is_appendix(source))
+    site_copy = run.raw.with_suffix(".site.ipynb")
+    nbformat.write(nb, site_copy)
+    os.replace(site_copy, EXECUTED / source.name)
+    record = {
+        "chapter": chapter,
+        "fingerprint": fingerprint(chapter_inputs(source)),
+        "seconds": round(run.end - run.start, 1),
+        "alongside": alongside,
+    }
+    (EXECUTED / f"{chapter}.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def execute_all(sources: list[Path], *, jobs: int, log_output: bool) -> list[str]:
+    """Execute ``sources`` with at most ``jobs`` cores busy; return the chapters that failed.
+
+    Notebooks that need every core run first, one at a time, then the rest, longest first, as
+    many at once as cores allow. A failed notebook keeps its earlier executed copy and record.
+    """
+    order = sorted(sources, key=lambda s: (cores_of(s) < jobs, -last_seconds(s), s.stem))
+    pending = [(s, min(cores_of(s), jobs)) for s in order]
+    running: list[Run] = []
+    done: list[Run] = []
+    failed: list[str] = []
     EXECUTED.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=EXECUTED) as tmp:
-        raw = Path(tmp) / source.name
-        start = time.perf_counter()
-        papermill.execute_notebook(
-            str(source),
-            str(raw),
-            kernel_name=KERNEL_NAME,
-            cwd=str(source.parent),
-            execution_timeout=CELL_TIMEOUT_SECONDS,
-            log_output=log_output,
-            progress_bar=False,
-        )
-        seconds = time.perf_counter() - start
-        nb = prepare_for_site(
-            nbformat.read(raw, as_version=4), chapter, student_notebook=not is_appendix(source)
-        )
-        site_copy = Path(tmp) / "site.ipynb"
-        nbformat.write(nb, site_copy)
-        os.replace(site_copy, EXECUTED / source.name)
-    record = {"chapter": chapter, "fingerprint": fingerprint(chapter_inputs(source)), "seconds": round(seconds, 1)}
-    (EXECUTED / f"{chapter}.json").write_text(json.dumps(record, indent=2) + "\n")
-    return seconds
+        while pending or running:
+            while pending and pending[0][1] <= jobs - sum(r.cores for r in running):
+                source, cores = pending.pop(0)
+                print(f"{source.stem}: executing ...", flush=True)
+                running.append(start_run(source, cores, Path(tmp), log_output=log_output))
+            time.sleep(0.2)
+            for run in [r for r in running if r.process.poll() is not None]:
+                run.end = time.perf_counter()
+                running.remove(run)
+                done.append(run)
+                log = run.raw.with_suffix(".log").read_text(errors="replace")
+                if log_output:
+                    print(log, flush=True)
+                if run.process.returncode != 0:
+                    failed.append(run.source.stem)
+                    print(f"{run.source.stem}: FAILED\n{log[-3000:]}", flush=True)
+                    continue
+                others = [o for o in done + running if o is not run and o.start < run.end and (o.end or run.end) > run.start]
+                finish(run, sorted(o.source.stem for o in others))
+                beside = f" (alongside {', '.join(o.source.stem for o in others)})" if others else ""
+                print(f"{run.source.stem}: executed in {run.end - run.start:.1f} s{beside}", flush=True)
+    return failed
 
 
 def is_up_to_date(source: Path) -> bool:
@@ -160,12 +241,36 @@ def is_up_to_date(source: Path) -> bool:
     return json.loads(record.read_text()).get("fingerprint") == fingerprint(chapter_inputs(source))
 
 
+def check_kernel() -> None:
+    """Stop unless the course's kernel runs this environment's Python.
+
+    Jupyter prefers a kernel of the same name in the user's folder (``~/.local/share/jupyter``)
+    over the one ``make install`` puts in ``.venv``; such a leftover would run the chapters with
+    another environment's packages.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        raise SystemExit(f"no Jupyter kernel {KERNEL_NAME!r}: run `make install`") from None
+    if Path(spec.argv[0]).absolute() != Path(sys.executable).absolute():
+        raise SystemExit(
+            f"the kernel {KERNEL_NAME!r} in {spec.resource_dir} runs {spec.argv[0]}, not this "
+            f"environment's {sys.executable}: remove that folder (or run `make install`)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter or appendix folder names (default: all)")
     parser.add_argument("--force", action="store_true", help="execute even when up to date")
-    parser.add_argument("--log-output", action="store_true", help="stream cell output")
+    parser.add_argument("--log-output", action="store_true", help="print cell output when a notebook ends")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="cores to keep busy (default: all); 1 measures every chapter alone")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
 
     sources = chapter_sources() + appendix_sources()
     if args.chapters:
@@ -175,13 +280,20 @@ def main(argv: list[str] | None = None) -> int:
         sources = [s for s in sources if s.stem in args.chapters]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    stale = []
+    check_kernel()
     for source in sources:
         if not args.force and is_up_to_date(source):
             print(f"{source.stem}: up to date")
-            continue
-        print(f"{source.stem}: executing ...", flush=True)
-        seconds = execute(source, log_output=args.log_output)
-        print(f"{source.stem}: executed in {seconds:.1f} s", flush=True)
+        else:
+            stale.append(source)
+    start = time.perf_counter()
+    failed = execute_all(stale, jobs=args.jobs, log_output=args.log_output)
+    if stale:
+        print(f"{len(stale)} notebook(s) in {time.perf_counter() - start:.1f} s with --jobs {args.jobs}")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,6 +3,9 @@
 The budgets (90 s per chapter, 180 s for chapter 07, on an idle 2-core machine) are checked here,
 by a person reading the record, rather than by a timed test. Run it right after a `make execute`
 on an idle machine: ``python scripts/record_run_times.py [--note "fresh clone, .ci/run"]``.
+`make execute` runs single-threaded chapters two at a time; each chapter's ``alongside`` lists the
+chapters that shared the machine with it (empty: measured alone). ``EXECUTE_JOBS=1 make execute``
+measures every chapter alone.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def main() -> None:
             "seconds": record["seconds"],
             "budget_seconds": budget,
             "within_budget": record["seconds"] < budget,
+            "alongside": record.get("alongside", []),
         }
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
@@ -50,7 +54,9 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     over = [name for name, c in chapters.items() if not c["within_budget"]]
-    print(f"{len(chapters)} notebooks, {out['total_seconds']} s in all; over budget: {over or 'none'}")
+    shared = sum(bool(c["alongside"]) for c in chapters.values())
+    print(f"{len(chapters)} notebooks ({shared} measured alongside another), {out['total_seconds']} s "
+          f"in all; over budget: {over or 'none'}")
 
 
 if __name__ == "__main__":

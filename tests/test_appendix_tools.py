@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import EXECUTED, ROOT, execution_record, pipeline, recorded_figures
+from conftest import EXECUTED, ROOT, execution_record, pipeline, recorded_figures, skip_unless_all
 
 pytestmark = pytest.mark.chapters
 APPENDIX = "A_tools"
@@ -102,7 +102,7 @@ def test_statements_the_text_makes(fig):
 def test_recbole_ran_in_the_build():
     """`make execute` builds the isolated environment first, so the RecBole rows are from this run."""
     if not (ROOT / ".venv-recbole" / ".installed").exists():
-        pytest.skip(
+        skip_unless_all(
             "LOUD SKIP: RecBole's environment is not built here (`make recbole`), "
             "so appendix A has no RecBole rows"
         )

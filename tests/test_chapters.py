@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -11,6 +12,16 @@ from conftest import CHAPTERS, EXECUTED, ROOT, execution_record, pipeline, recor
 
 pytestmark = pytest.mark.chapters
 GLUE_REFERENCE = re.compile(r"\{glue:(?:text|)\}`([^`:]+)")
+# Chapters and appendices (the appendices only when no COURSE_CHAPTERS selection is set).
+EXECUTED_NOTEBOOKS = CHAPTERS + [s.stem for s in pipeline.appendix_sources() if not os.environ.get("COURSE_CHAPTERS")]
+# What an executed page may carry: text, images, HTML and plain data. Anything else (an ipywidgets
+# view, JavaScript, a Vega or Plotly spec) needs a script, and myst-nb fetches those from CDNs.
+STATIC_MIME_TYPES = {
+    "text/plain", "text/html", "text/markdown", "text/latex",
+    "image/png", "image/jpeg", "image/svg+xml", "application/json",
+}
+GLUE_MIME_PREFIX = "application/papermill.record/"
+EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//", re.I)
 
 
 def executed(chapter: str) -> nbformat.NotebookNode:
@@ -57,3 +68,22 @@ def test_site_copy_hides_solutions_and_hidden_tests(chapter):
         assert "BEGIN HIDDEN TESTS" not in cell.source and "BEGIN SOLUTION" not in cell.source
         if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             assert "hide-input" in cell.metadata["tags"]
+
+
+@pytest.mark.parametrize("notebook", EXECUTED_NOTEBOOKS)
+def test_outputs_are_static_and_need_nothing_from_another_host(notebook):
+    """No widget, script or other output that a page renders only with code from a CDN.
+
+    A tqdm progress bar in a notebook kernel is an ipywidgets output: the cause of an offline site
+    that fetched require.js on a fresh machine. The offending cell is named here, not in the HTML.
+    """
+    nb = nbformat.read(EXECUTED / f"{notebook}.ipynb", as_version=4)
+    assert "widgets" not in nb.metadata, "the notebook stores widget state (a progress bar?)"
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            for mime, content in output.get("data", {}).items():
+                kind = mime.removeprefix(GLUE_MIME_PREFIX)
+                assert kind in STATIC_MIME_TYPES, f"cell {index} has a {mime} output"
+                if kind == "text/html":
+                    html = "".join(content) if isinstance(content, list) else content
+                    assert not EXTERNAL_SCRIPT.search(html), f"cell {index}'s HTML loads a remote script"

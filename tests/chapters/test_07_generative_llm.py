@@ -20,6 +20,8 @@ def test_model_is_the_packaged_smollm2(fig):
     assert fig["07_parameters"] == 134_515_008  # SmolLM2-135M, tied embeddings counted once
     assert 80 < fig["07_gguf_mb"] < 110 and fig["07_weights_mb"] == pytest.approx(fig["07_parameters"] * 4 / 2**20)
     assert fig["07_load_seconds"] > 0 and fig["07_tokens_per_second"] > 0
+    # `make install` converted the GGUF once: the chapter's run time holds no conversion
+    assert fig["07_load_from_cache"] is True, "the chapter converted the GGUF itself: run `make prepare`"
 
 
 def test_random_baseline_is_exact(fig):

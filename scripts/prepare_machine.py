@@ -1,0 +1,61 @@
+"""Once per machine: the work no chapter should pay for on its first run.
+
+- matplotlib's font cache (its first import scans the system's fonts);
+- SmolLM2-135M's GGUF de-quantised to float32 weights, into :mod:`recsys_helpers.llm`'s cache,
+  with a progress bar in the terminal (chapters 07, 10, 11, 12 and 14 then read the cache);
+- the MovieLens catalogue encoded with all-MiniLM-L6-v2 into :mod:`recsys_helpers.text`'s cache:
+  the film sentences of chapters 06 and 12 and the display titles of chapter 07.
+
+``make install`` runs it once (``make prepare`` runs it again, for instance after the cache folder
+was deleted); what is already in the caches is read, not recomputed. Chapters work without it,
+only slower on their first run. Caches live under ``$RECSYS_CACHE_DIR`` or
+``$XDG_CACHE_HOME/recsys_helpers`` (default ``~/.cache/recsys_helpers``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def step(name: str, started: float) -> None:
+    print(f"  {name}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def main() -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from recsys_helpers.text import default_cache_dir
+
+    print(f"Preparing this machine's caches in {default_cache_dir()} (once):", flush=True)
+
+    started = time.perf_counter()
+    import matplotlib.font_manager  # builds the font cache on its first import
+
+    step("matplotlib font cache", started)
+
+    started = time.perf_counter()
+    from recsys_helpers.llm import load_language_model
+
+    llm = load_language_model(progress=True)
+    how = "read from the cache" if llm.from_cache else "de-quantised from the GGUF and cached"
+    step(f"SmolLM2-135M ({llm.num_parameters:,} parameters) {how}", started)
+
+    started = time.perf_counter()
+    from recsys_helpers.datasets import load_movielens_100k
+    from recsys_helpers.text import TextEmbedder, display_title, film_sentence, load_sentence_encoder
+
+    items = load_movielens_100k().items
+    sentences = [film_sentence(*row) for row in zip(items["title"], items["year"], items["genres"])]
+    titles = [display_title(title) for title in items["title"]]
+    embedder = TextEmbedder(load_sentence_encoder())
+    embedder.embed(sentences + titles)
+    step(f"MiniLM vectors of {len(items):,} films' sentences and titles "
+         f"({embedder.last_num_encoded:,} encoded, {embedder.last_num_cached:,} from the cache)", started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
