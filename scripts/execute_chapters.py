@@ -7,8 +7,8 @@ For each source notebook ``solutions/NN_slug/NN_slug.ipynb`` this writes
   to the student notebook). Tests read their recorded figures from it; the site renders it.
 - ``book/chapters/NN_slug.json``: the fingerprint of what was executed and how long it took.
 
-A chapter is executed again only when its fingerprint changes: the notebook, the helpers package,
-the pinned requirements or this script.
+A chapter is executed again only when its fingerprint changes: the notebook, the helper modules it
+imports (and those they import, read from the code), the pinned requirements or this script.
 
 Chapters run two at a time on a 2-core machine (``--jobs``): a notebook that uses both cores says
 so in its metadata (``"course": {"cores": 2}``) and runs alone; single-threaded ones share the
@@ -24,6 +24,7 @@ listed for them in ``APPENDIX_INPUTS`` (a missing file counts as a distinct inpu
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -73,12 +74,72 @@ def is_appendix(source: Path) -> bool:
 
 
 def chapter_inputs(source: Path) -> list[Path]:
-    """Everything an execution of ``source`` depends on: the notebook, helpers, pins and this script."""
-    helpers = sorted((ROOT / "recsys_helpers").rglob("*.py"))
-    inputs = [source, ROOT / "requirements.txt", Path(__file__).resolve(), *helpers]
+    """Everything an execution of ``source`` depends on: the notebook, the helper modules it uses
+    (transitively), the pins and this script. Editing ``serving.py`` re-executes chapter 13 alone."""
+    inputs = [source, ROOT / "requirements.txt", Path(__file__).resolve(), *helper_files(source)]
     if is_appendix(source):
         inputs += [ROOT / extra for extra in APPENDIX_INPUTS.get(source.stem, [])]
     return inputs
+
+
+HELPER_NAME = re.compile(r"\brecsys_helpers(?:\.[A-Za-z_]\w*)*")
+
+
+def module_file(name: str) -> Path | None:
+    """The file of a dotted name inside the helpers (``recsys_helpers.metrics.ndcg_at_k`` ->
+    ``recsys_helpers/metrics.py``: its longest prefix that is a module), or None."""
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        base = ROOT.joinpath(*parts[:end])
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def imported_names(code: str, package: str) -> set[str]:
+    """Dotted names that ``code`` imports, relative imports resolved against ``package``; a
+    ``from a import b`` gives both ``a`` and ``a.b`` (``b`` may be a module)."""
+    names: set[str] = set()
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # IPython syntax in a notebook: the caller also searches the text
+        return names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def helper_files(source: Path) -> list[Path]:
+    """The helper modules a notebook imports, and the modules those import, with their packages'
+    ``__init__.py`` files; found by reading code, never by running it."""
+    nb = nbformat.read(source, as_version=4)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    # names in strings count too (`python -m recsys_helpers.serving`), and a cell in IPython syntax
+    # that ast cannot read still names what it imports
+    pending = set(HELPER_NAME.findall(code))
+    pending |= {name for name in imported_names(code, "") if name.startswith("recsys_helpers")}
+    pending.add("recsys_helpers")
+    found: set[Path] = set()
+    while pending:
+        path = module_file(pending.pop())
+        if path is None or path in found:
+            continue
+        found.add(path)
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        package = module.removesuffix(".__init__") if path.name == "__init__.py" else module.rpartition(".")[0]
+        parents = [".".join(package.split(".")[:end]) for end in range(1, package.count(".") + 2)]
+        pending.update(parents)
+        pending.update(n for n in imported_names(path.read_text(), package) if n.startswith("recsys_helpers"))
+    return sorted(found)
 
 
 def fingerprint(paths: list[Path]) -> str:

@@ -1,5 +1,8 @@
 """Tests of the pipeline step that turns an executed source notebook into the page a reader sees."""
 
+import os
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -157,3 +160,51 @@ def test_a_kernel_of_another_environment_is_refused(tmp_path, monkeypatch):
 
 def test_the_installed_kernel_is_this_environment():
     execute_chapters.check_kernel()
+
+
+def test_editing_a_helper_re_executes_only_the_chapters_that_import_it():
+    sources = execute_chapters.chapter_sources() + execute_chapters.appendix_sources()
+    serving = ROOT / "recsys_helpers" / "serving.py"
+    users = [s.stem for s in sources if serving in execute_chapters.chapter_inputs(s)]
+    assert users == ["13_system_performance"]
+    metrics = ROOT / "recsys_helpers" / "metrics.py"
+    assert metrics in execute_chapters.chapter_inputs(sources[0])  # 01 imports it
+    for source in sources:  # every chapter depends on the package's __init__ and the pins
+        inputs = execute_chapters.chapter_inputs(source)
+        assert ROOT / "recsys_helpers" / "__init__.py" in inputs and ROOT / "requirements.txt" in inputs
+
+
+def test_relative_and_submodule_imports_are_followed(tmp_path):
+    names = execute_chapters.imported_names(
+        "from .metrics import ndcg_at_k\nfrom recsys_helpers.models import ease\nimport os", "recsys_helpers.models"
+    )
+    assert {"recsys_helpers.models.metrics", "recsys_helpers.models.ease", "os"} <= names
+    assert execute_chapters.module_file("recsys_helpers.metrics.ndcg_at_k") == ROOT / "recsys_helpers" / "metrics.py"
+    assert execute_chapters.module_file("recsys_helpers.models") == ROOT / "recsys_helpers" / "models" / "__init__.py"
+    assert execute_chapters.module_file("numpy.linalg") is None
+
+
+@pytest.mark.parametrize("chapter", ["01_basics", "11_social", "13_system_performance"])
+def test_the_fingerprint_covers_every_helper_module_the_chapters_imports_load(chapter):
+    """Run the chapter's import statements and compare what Python loaded with the static reading."""
+    import ast
+    import subprocess
+    import sys
+
+    source = ROOT / "solutions" / chapter / f"{chapter}.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    imports = [
+        ast.unparse(node)
+        for cell in nb.cells if cell.cell_type == "code"
+        for node in ast.walk(ast.parse(cell.source))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+    probe = "\n".join(imports + [
+        "import sys",
+        "print('\\n'.join(getattr(m, '__file__', '') or '' for n, m in sorted(sys.modules.items())"
+        " if n.split('.')[0] == 'recsys_helpers'))",
+    ])
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            cwd=source.parent, env={**os.environ, "HF_HUB_OFFLINE": "1"}).stdout.split()
+    missing = {Path(f) for f in loaded} - set(execute_chapters.helper_files(source))
+    assert loaded and not missing, f"{chapter} loads helpers its fingerprint misses: {sorted(missing)}"
