@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help install prepare sandbox recbole execute book test unit lab release autograde feedback grades lock clean
+.PHONY: help install prepare sandbox recbole execute book lint test unit lab release autograde feedback grades lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -77,8 +77,11 @@ book: execute $(MATHJAX) ## execute the chapters and build the site into _build/
 
 # pytest runs in one process on purpose: two xdist workers, each driving a chapter kernel for the
 # nbgrader checks, oversubscribed two cores and took 17 minutes where one process takes about 10.
+lint: $(STAMP) ## ruff on the packages, scripts and tests (settings in pyproject.toml)
+	$(BIN)/ruff check .
+
 # COURSE_TEST_ALL=1: a check whose prerequisite is missing fails here instead of skipping.
-test: book ## every check: unit tests, executed chapters, nbgrader, site build
+test: lint book ## every check: lint, unit tests, executed chapters, nbgrader, site build
 	COURSE_TEST_ALL=1 $(BIN)/python -m pytest
 
 unit: $(STAMP) ## only the fast unit tests of recsys_helpers

@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 for notebook, content in graded.items():
                     for cell, what in content.get("restored", {}).items():
-                        notes.append(f"{assignment} / {student}: test cell {cell} was {what} (graded with the original)")
+                        notes.append(
+                            f"{assignment} / {student}: test cell {cell} was {what} (graded with the original)"
+                        )
         summary.append({"assignment": assignment, "submissions": len(students), "seconds": round(seconds, 1)})
         print(f"{assignment}: {len(students)} submissions graded in {seconds:.1f} s", flush=True)
     (root / "autograded").mkdir(exist_ok=True)

@@ -314,7 +314,7 @@ class Chapter:
                 exec(code, namespace)
         except SandboxFailure as failure:
             return fail(f"Your code was stopped: {failure}.")
-        except Exception as error:  # noqa: BLE001 -- a failed test is a verdict
+        except Exception as error:  # a failed test is a verdict, whatever it raised
             if student.borrowed:
                 return fail(_borrowed_message(student.borrowed))
             return fail(self._explain(exercise, error))
@@ -327,7 +327,9 @@ class Chapter:
     def _explain(self, exercise: Exercise, error: Exception) -> str:
         """A message that quotes visible test lines only, never a hidden one."""
         lines = exercise.source.splitlines()
-        test_frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == f"<test {exercise.grade_id}>"]
+        test_frames = [
+            f for f in traceback.extract_tb(error.__traceback__) if f.filename == f"<test {exercise.grade_id}>"
+        ]
         lineno = test_frames[-1].lineno if test_frames else None
         hidden = lineno in exercise.hidden_lines if lineno else True
         what = str(error).strip()

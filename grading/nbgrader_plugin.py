@@ -96,7 +96,9 @@ class SandboxedTests(NbGraderPreprocessor):
                 if verdict.passed:
                     cell.outputs = [new_output("stream", name="stdout", text="".join(notes) + "All tests passed.\n")]
                 else:
-                    cell.outputs = [new_output("error", ename="Test failed", evalue="".join(notes) + verdict.message, traceback=[])]
+                    cell.outputs = [
+                        new_output("error", ename="Test failed", evalue="".join(notes) + verdict.message, traceback=[])
+                    ]
             else:
                 cell.outputs = []
                 if index in cell_errors:

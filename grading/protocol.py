@@ -178,7 +178,11 @@ def _encode_pandas(value, buffers, keep, depth):
             levels = [column(idx.get_level_values(i)) for i in range(idx.nlevels)]
             return {"t": "multiindex", "levels": levels, "names": encode(list(idx.names), buffers, keep, depth)}
         if isinstance(idx, pd.RangeIndex):
-            return {"t": "rangeindex", "v": [idx.start, idx.stop, idx.step], "name": encode(idx.name, buffers, keep, depth)}
+            return {
+                "t": "rangeindex",
+                "v": [idx.start, idx.stop, idx.step],
+                "name": encode(idx.name, buffers, keep, depth),
+            }
         return {"t": "index", "v": column(idx), "name": encode(idx.name, buffers, keep, depth)}
 
     if isinstance(value, pd.DataFrame):
@@ -189,7 +193,12 @@ def _encode_pandas(value, buffers, keep, depth):
             "index": index(value.index),
         }
     if isinstance(value, pd.Series):
-        return {"t": "series", "v": column(value), "index": index(value.index), "name": encode(value.name, buffers, keep, depth)}
+        return {
+            "t": "series",
+            "v": column(value),
+            "index": index(value.index),
+            "name": encode(value.name, buffers, keep, depth),
+        }
     if isinstance(value, pd.Index):
         return {"t": "pdindex", "v": index(value)}
     return None

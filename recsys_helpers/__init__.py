@@ -3,7 +3,8 @@
 One module per concern:
 
 - :mod:`recsys_helpers.base` -- the ``Recommender`` interface: ``fit``/``score``/``recommend`` (chapter 01).
-- :mod:`recsys_helpers.datasets` -- MovieLens-100k, its knowledge graph and a seeded synthetic dataset (chapters 01, 06).
+- :mod:`recsys_helpers.datasets` -- MovieLens-100k, its knowledge graph and a seeded synthetic dataset
+  (chapters 01, 06).
 - :mod:`recsys_helpers.preprocessing` -- ID encoding and implicit feedback (chapter 01).
 - :mod:`recsys_helpers.split` -- train/test splits that do not leak (chapter 01).
 - :mod:`recsys_helpers.metrics` -- ranking, classification, rating and beyond-accuracy metrics (chapter 02).
@@ -17,12 +18,15 @@ One module per concern:
 - :mod:`recsys_helpers.validation` -- argument checks shared by every module (chapter 04).
 - :mod:`recsys_helpers.uncertainty` -- bootstrap and paired-bootstrap intervals over users (chapter 02).
 - :mod:`recsys_helpers.text` -- item text embeddings from a pretrained sentence encoder, cached on disk (chapter 06).
-- :mod:`recsys_helpers.llm` -- a small instruction-tuned LLM loaded offline from its wheel, candidate scoring (chapter 07).
-- :mod:`recsys_helpers.ecommerce` -- a seeded shop simulator (funnel, consumables, drift) and RetailRocket readers (chapter 10).
+- :mod:`recsys_helpers.llm` -- a small instruction-tuned LLM loaded offline from its wheel, candidate scoring
+  (chapter 07).
+- :mod:`recsys_helpers.ecommerce` -- a seeded shop simulator (funnel, consumables, drift) and RetailRocket readers
+  (chapter 10).
 - :mod:`recsys_helpers.simulators` -- a seeded music-service simulator with a known ground truth (chapter 12).
 - :mod:`recsys_helpers.lastfm` -- Last.fm-1K listening logs and sessions from time gaps (chapter 12).
 - :mod:`recsys_helpers.serving` -- an LRU cache, a small HTTP recommendation service and a load generator (chapter 13).
-- :mod:`recsys_helpers.distributed` -- data-parallel BPR-MF training with torch.distributed, gloo on loopback (chapter 13).
+- :mod:`recsys_helpers.distributed` -- data-parallel BPR-MF training with torch.distributed, gloo on loopback
+  (chapter 13).
 """
 
 __version__ = "0.1.0"

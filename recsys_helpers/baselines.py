@@ -167,7 +167,9 @@ class TfidfContentRecommender(Recommender):
     def fit(self, interactions) -> "TfidfContentRecommender":
         self.train_ = check_interactions(interactions)
         if self.train_.shape[1] != len(self.item_texts):
-            raise ValueError(f"interactions have {self.train_.shape[1]} items but item_texts has {len(self.item_texts)} texts")
+            raise ValueError(
+                f"interactions have {self.train_.shape[1]} items but item_texts has {len(self.item_texts)} texts"
+            )
         self.vectorizer_ = TfidfVectorizer(
             min_df=self.min_df, stop_words=self.stop_words, token_pattern=r"(?u)\b[\w-]+\b"
         )

@@ -338,7 +338,9 @@ def make_synthetic_interactions(
     if num_users < 1 or num_items < 2 or num_clusters < 1:
         raise ValueError("num_users must be >= 1, num_items >= 2 and num_clusters >= 1")
     if not 1 <= low <= high <= num_items // 2:
-        raise ValueError(f"interactions_per_user must satisfy 1 <= low <= high <= num_items // 2, got {interactions_per_user}")
+        raise ValueError(
+            f"interactions_per_user must satisfy 1 <= low <= high <= num_items // 2, got {interactions_per_user}"
+        )
     rng = np.random.default_rng(seed)
     item_cluster = np.arange(num_items) % num_clusters
     popularity = 1.0 / np.arange(1, num_items + 1) ** 0.8

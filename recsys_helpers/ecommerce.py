@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from recsys_helpers.lastfm import sessionize
-from recsys_helpers.simulators import config_table  # noqa: F401 (re-exported)
+from recsys_helpers.simulators import config_table
 
 __all__ = [
     "ShopConfig",

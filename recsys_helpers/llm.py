@@ -35,8 +35,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import io
 import importlib.util
+import io
 import os
 import shutil
 import sys
@@ -359,7 +359,8 @@ def score_continuations(
 
     if isinstance(prompts, str) or len(prompts) != len(continuations):
         raise ValueError(f"prompts must be a sequence of strings with one list of continuations each; got "
-                         f"{len(prompts) if not isinstance(prompts, str) else 'a single string'} prompts and {len(continuations)} lists")
+                         f"{len(prompts) if not isinstance(prompts, str) else 'a single string'} prompts and "
+                         f"{len(continuations)} lists")
     if max_batch_tokens < 1:
         raise ValueError(f"max_batch_tokens must be positive, got {max_batch_tokens}")
     tokenizer, model = llm.tokenizer, llm.model

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor

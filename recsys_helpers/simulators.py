@@ -354,7 +354,8 @@ def simulate_music(config: MusicConfig | None = None, **overrides) -> MusicWorld
     events["artist_id"] = track_artist[events["track_id"].to_numpy()]
     events["genre_id"] = track_genre[events["track_id"].to_numpy()]
     world.events = events[
-        ["user_id", "session_id", "position", "day", "hour", "timestamp", "track_id", "artist_id", "genre_id", "skipped"]
+        ["user_id", "session_id", "position", "day", "hour", "timestamp", "track_id", "artist_id", "genre_id",
+         "skipped"]
     ]
     return world
 

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recsys_helpers.simulators import config_table  # noqa: F401 (re-exported)
+from recsys_helpers.simulators import config_table
 
 __all__ = [
     "INTERACTION_TYPES",
@@ -162,7 +162,9 @@ class SocialConfig:
             raise ValueError(f"follows_per_user must lie in [0, num_users - 1], got {self.follows_per_user!r}")
         low, high = self.actions_per_visit
         if not 1 <= low <= high:
-            raise ValueError(f"actions_per_visit must be (low, high) with 1 <= low <= high, got {self.actions_per_visit}")
+            raise ValueError(
+                f"actions_per_visit must be (low, high) with 1 <= low <= high, got {self.actions_per_visit}"
+            )
         for name in ("off_topic_word_prob", "type_persistence"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)!r}")

@@ -199,7 +199,14 @@ class TextEmbedder:
     Introduced in chapter 06 (Pretrained language models for recommendation).
     """
 
-    def __init__(self, encoder, *, model_id: str | None = None, cache_dir: str | Path | None = None, batch_size: int = 64):
+    def __init__(
+        self,
+        encoder,
+        *,
+        model_id: str | None = None,
+        cache_dir: str | Path | None = None,
+        batch_size: int = 64,
+    ):
         if not callable(getattr(encoder, "encode", None)):
             raise ValueError(f"encoder must have an encode(texts) method, got {type(encoder).__name__}")
         if model_id is None:
@@ -225,7 +232,9 @@ class TextEmbedder:
         except Exception as error:  # a truncated or foreign file: say which one
             raise ValueError(f"cannot read the embedding cache {self.cache_file} ({error}); delete the file") from error
         if stored_id != self.model_id:
-            raise ValueError(f"{self.cache_file} holds vectors of {stored_id!r}, not {self.model_id!r}; delete the file")
+            raise ValueError(
+                f"{self.cache_file} holds vectors of {stored_id!r}, not {self.model_id!r}; delete the file"
+            )
         if vectors.ndim != 2 or len(keys) != len(vectors):
             raise ValueError(f"the embedding cache {self.cache_file} is inconsistent; delete the file")
         return keys, vectors
@@ -246,7 +255,9 @@ class TextEmbedder:
         vectors = self.encoder.encode(texts, batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(texts) or vectors.shape[1] == 0:
-            raise ValueError(f"the encoder returned shape {vectors.shape} for {len(texts)} texts; expected ({len(texts)}, dim)")
+            raise ValueError(
+                f"the encoder returned shape {vectors.shape} for {len(texts)} texts; expected ({len(texts)}, dim)"
+            )
         if not np.isfinite(vectors).all():
             raise ValueError("the encoder returned NaN or infinite values")
         return vectors

@@ -53,7 +53,9 @@ def _check_values(name: str, values) -> np.ndarray:
     if array.ndim != 1 or array.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array (one value per user), got shape {array.shape}")
     if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values at positions {np.flatnonzero(~np.isfinite(array))[:5].tolist()}")
+        raise ValueError(
+            f"{name} contains NaN or infinite values at positions {np.flatnonzero(~np.isfinite(array))[:5].tolist()}"
+        )
     return array
 
 

@@ -141,7 +141,9 @@ def check_item_sequences(sequences, *, num_items: int | None = None, name: str =
     negative indices or, with ``num_items``, an index >= num_items."""
     if isinstance(sequences, Mapping):
         sequences = list(sequences.values())
-    if isinstance(sequences, (str, bytes)) or not isinstance(sequences, (Sequence, np.ndarray)) and type(sequences).__name__ != "Series":
+    if isinstance(sequences, (str, bytes)) or (
+        not isinstance(sequences, (Sequence, np.ndarray)) and type(sequences).__name__ != "Series"
+    ):
         raise ValueError(f"{name} must be a list of item-index sequences, got {type(sequences).__name__}")
     result = []
     for row, seq in enumerate(sequences):
@@ -167,7 +169,9 @@ def check_targets(targets, num_rows: int, num_items: int) -> np.ndarray:
     else ValueError naming ``targets``."""
     targets = np.asarray(targets)
     if targets.ndim != 1 or targets.size != num_rows:
-        raise ValueError(f"targets must be a 1-D array with one item per row of scores ({num_rows}), got shape {targets.shape}")
+        raise ValueError(
+            f"targets must be a 1-D array with one item per row of scores ({num_rows}), got shape {targets.shape}"
+        )
     if not np.issubdtype(targets.dtype, np.integer):
         raise ValueError(f"targets must be integer item indices, got dtype {targets.dtype}")
     if targets.min() < 0 or targets.max() >= num_items:

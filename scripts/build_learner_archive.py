@@ -3,9 +3,9 @@
 The archive holds what a learner needs to work the exercises on their own machine and nothing of
 the instructor's: the student notebooks (``notebooks/``), the helper package, the pinned
 environment (``requirements.txt``, ``environment.yml``, ``pyproject.toml``), the ``Makefile`` with
-what ``make lab`` needs (``lab/``, ``scripts/learner_workspace.py``, ``scripts/prepare_machine.py``), the README, and the errata and
-references as notebooks (``notebooks/course/``, generated here) that the chapters link to. It never holds
-``solutions/``, the tests, or a notebook with hidden tests or solution markers; the build stops if
+what ``make lab`` needs (``lab/``, ``scripts/learner_workspace.py``, ``scripts/prepare_machine.py``), the README,
+and the errata and references as notebooks (``notebooks/course/``, generated here) that the chapters link to. It
+never holds ``solutions/``, the tests, or a notebook with hidden tests or solution markers; the build stops if
 one slips in. ``make book`` writes it before building the site, and
 ``book/how_to_use.md`` links to it, so the site serves it from ``_downloads/``.
 

@@ -287,7 +287,9 @@ def execute_all(sources: list[Path], *, jobs: int, log_output: bool) -> list[str
                     failed.append(run.source.stem)
                     print(f"{run.source.stem}: FAILED\n{log[-3000:]}", flush=True)
                     continue
-                others = [o for o in done + running if o is not run and o.start < run.end and (o.end or run.end) > run.start]
+                others = [
+                    o for o in done + running if o is not run and o.start < run.end and (o.end or run.end) > run.start
+                ]
                 finish(run, sorted(o.source.stem for o in others))
                 beside = f" (alongside {', '.join(o.source.stem for o in others)})" if others else ""
                 print(f"{run.source.stem}: executed in {run.end - run.start:.1f} s{beside}", flush=True)

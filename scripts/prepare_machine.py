@@ -32,7 +32,7 @@ def main() -> int:
     print(f"Preparing this machine's caches in {default_cache_dir()} (once):", flush=True)
 
     started = time.perf_counter()
-    import matplotlib.font_manager  # builds the font cache on its first import
+    import matplotlib.font_manager  # noqa: F401 -- its first import builds the font cache
 
     step("matplotlib font cache", started)
 

@@ -27,10 +27,20 @@ from recsys_helpers.split import per_user_random_split
 
 GRIDS = {
     "EASE": (EASE, {"l2": [100.0, 300.0, 600.0, 1200.0]}),
-    "BPR-MF": (BPRMF, {"dim": [64], "epochs": [40], "batch_size": [1024], "lr": [0.005], "weight_decay": [0.1, 0.3, 0.5, 1.0]}),
-    "NeuMF": (NeuMF, {"dim": [32], "mlp_layers": [(64, 32, 16)], "epochs": [15], "batch_size": [1024], "lr": [0.003], "weight_decay": [0.1, 0.3, 0.5]}),
-    "two-tower": (TwoTower, {"dim": [64], "epochs": [15], "batch_size": [512], "lr": [0.005], "weight_decay": [0.3, 0.5, 1.0]}),
-    "LightGCN": (LightGCN, {"dim": [64], "num_layers": [2], "epochs": [30], "batch_size": [4096], "lr": [0.01], "weight_decay": [0.1, 0.3, 0.5]}),
+    "BPR-MF": (BPRMF, {
+        "dim": [64], "epochs": [40], "batch_size": [1024], "lr": [0.005], "weight_decay": [0.1, 0.3, 0.5, 1.0],
+    }),
+    "NeuMF": (NeuMF, {
+        "dim": [32], "mlp_layers": [(64, 32, 16)], "epochs": [15], "batch_size": [1024], "lr": [0.003],
+        "weight_decay": [0.1, 0.3, 0.5],
+    }),
+    "two-tower": (TwoTower, {
+        "dim": [64], "epochs": [15], "batch_size": [512], "lr": [0.005], "weight_decay": [0.3, 0.5, 1.0],
+    }),
+    "LightGCN": (LightGCN, {
+        "dim": [64], "num_layers": [2], "epochs": [30], "batch_size": [4096], "lr": [0.01],
+        "weight_decay": [0.1, 0.3, 0.5],
+    }),
 }
 
 RATING_GRID = {"dim": [32], "epochs": [20], "lr": [0.005], "batch_size": [1024], "weight_decay": [0.3, 1.0, 3.0]}
@@ -68,7 +78,9 @@ def main() -> None:
             model = model_class(**params).fit(fit_matrix)
             ndcg = evaluate_full_ranking(model.score(), fit_matrix, validation_matrix, k=10)["ndcg"]
             results.append((ndcg, params))
-            print(f"{name:10s} {params} validation NDCG@10 {ndcg:.4f} ({time.perf_counter() - start:.1f} s)", flush=True)
+            print(
+                f"{name:10s} {params} validation NDCG@10 {ndcg:.4f} ({time.perf_counter() - start:.1f} s)", flush=True
+            )
         best = max(results, key=lambda r: r[0])
         print(f"==> {name}: {best[1]} (validation NDCG@10 {best[0]:.4f})", flush=True)
 

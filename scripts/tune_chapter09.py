@@ -20,7 +20,11 @@ import torch
 
 from recsys_helpers.baselines import ItemKNN, PopularityRecommender
 from recsys_helpers.leaderboard import (
-    PUBLISHED_ML100K, benchmark_splits, ranking_metrics, to_matrix, top_k_known_items,
+    PUBLISHED_ML100K,
+    benchmark_splits,
+    ranking_metrics,
+    to_matrix,
+    top_k_known_items,
 )
 from recsys_helpers.models.ease import EASE
 from recsys_helpers.models.mf import BPRMF

@@ -99,7 +99,9 @@ def test_knn_beats_popularity_on_planted_structure():
     test_matrix = interaction_matrix(test, *shape)
     ndcg = {
         name: evaluate_full_ranking(model.fit(train_matrix).score(), train_matrix, test_matrix, k=10)["ndcg"]
-        for name, model in {"pop": PopularityRecommender(), "item": ItemKNN(num_neighbors=20), "user": UserKNN(num_neighbors=20)}.items()
+        for name, model in {
+            "pop": PopularityRecommender(), "item": ItemKNN(num_neighbors=20), "user": UserKNN(num_neighbors=20)
+        }.items()
     }
     assert ndcg["item"] > ndcg["pop"] and ndcg["user"] > ndcg["pop"], ndcg
 

@@ -1,4 +1,5 @@
-"""recsys_helpers.ecommerce: the shop simulator is seeded and follows its story; the RetailRocket readers parse the format."""
+"""recsys_helpers.ecommerce: the shop simulator is seeded and follows its story; the RetailRocket readers
+parse the format."""
 
 from __future__ import annotations
 

@@ -84,7 +84,10 @@ def test_sampled_metrics_are_at_least_the_full_ranking_ones():
     # one test item per user: its rank among sampled negatives can only be better than among all
     rng = np.random.default_rng(3)
     num_users, num_items = 50, 300
-    test = sp.csr_matrix((np.ones(num_users), (np.arange(num_users), rng.integers(0, num_items, num_users))), shape=(num_users, num_items))
+    test = sp.csr_matrix(
+        (np.ones(num_users), (np.arange(num_users), rng.integers(0, num_items, num_users))),
+        shape=(num_users, num_items),
+    )
     train = sp.random(num_users, num_items, density=0.05, random_state=4, format="csr")
     train = train - train.multiply(test != 0)
     scores = rng.random((num_users, num_items)) + 0.5 * test.toarray()

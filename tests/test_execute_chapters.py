@@ -19,7 +19,9 @@ def page():
     nb = nbformat.v4.new_notebook()
     solution = nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION")
     solution.metadata["nbgrader"] = grading("f", solution=True, grade=False)
-    tests = nbformat.v4.new_code_cell('"""f doubles."""\nassert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(5) == 10\n### END HIDDEN TESTS')
+    tests = nbformat.v4.new_code_cell(
+        '"""f doubles."""\nassert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(5) == 10\n### END HIDDEN TESTS'
+    )
     tests.metadata["nbgrader"] = grading("f_tests", solution=False, grade=True, points=1)
     answer = nbformat.v4.new_markdown_cell("Because it doubles.")
     answer.metadata["tags"] = ["answer"]

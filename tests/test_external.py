@@ -54,7 +54,6 @@ def test_fit_cornac_ease_matches_the_course_ease():
 def test_fit_implicit_factor_and_neighbour_models():
     from implicit.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import CosineRecommender
-
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):

@@ -30,8 +30,8 @@ from nbgrader.api import Gradebook
 from conftest import CHAPTERS, ROOT
 
 sys.path.insert(0, str(ROOT))
-from grading.checker import HIDDEN_BLOCK, grading_of, is_test_cell  # noqa: E402
-from grading.synthetic import build, class_plan, load_cases, scratch_course, solutions_of, submit  # noqa: E402
+from grading.checker import HIDDEN_BLOCK, grading_of, is_test_cell
+from grading.synthetic import build, class_plan, load_cases, scratch_course, solutions_of, submit
 
 pytestmark = pytest.mark.nbgrader
 BIN = Path(sys.executable).parent
@@ -116,7 +116,12 @@ def graded_class(tmp_path_factory):
         for student, (nb, points) in students.items():
             submit(root, chapter, student, nb)
             expected[(student, chapter)] = points
-    env = {**os.environ, "GRADING_TEST_SECONDS": TEST_SECONDS, "GRADING_CELL_SECONDS": TEST_SECONDS, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "GRADING_TEST_SECONDS": TEST_SECONDS,
+        "GRADING_CELL_SECONDS": TEST_SECONDS,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "grading.batch", "--jobs", "2"], cwd=root, env=env, capture_output=True, text=True
@@ -254,7 +259,9 @@ def test_grades_table_lists_every_student_and_exercise(graded_class):
     with (root / "grades.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     for (student, chapter), scores in graded_class["scores"].items():
-        mine = {r["exercise"]: float(r["points"]) for r in rows if (r["student"], r["assignment"]) == (student, chapter)}
+        mine = {
+            r["exercise"]: float(r["points"]) for r in rows if (r["student"], r["assignment"]) == (student, chapter)
+        }
         assert {test: mine.get(test) for test in scores} == scores
         assert mine["total"] == sum(scores.values())
 
@@ -269,7 +276,9 @@ def test_an_unreadable_submission_is_reported_after_the_others_are_graded(tmp_pa
     broken.mkdir(parents=True)
     (broken / f"{chapter}.ipynb").write_text("{ this is not a notebook")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run([sys.executable, "-m", "grading.batch"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "grading.batch"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert done.returncode == 1
     assert "broken" in done.stderr and "not graded" in done.stderr
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:

@@ -19,10 +19,10 @@ import torch
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from grading import sandbox  # noqa: E402
-from grading.checker import borrowed_names, defined_names, hidden_line_numbers  # noqa: E402
-from grading.protocol import ProtocolError, decode, encode, read_plain, send_plain  # noqa: E402
-from grading.sandbox import Limits, SandboxFailure, StudentProcess  # noqa: E402
+from grading import sandbox
+from grading.checker import borrowed_names, defined_names, hidden_line_numbers
+from grading.protocol import ProtocolError, decode, encode, read_plain, send_plain
+from grading.sandbox import Limits, SandboxFailure, StudentProcess
 
 
 def round_trip(value):
@@ -123,7 +123,9 @@ def test_defined_names_and_hidden_lines():
     ],
 )
 def test_borrowed_names_are_found_in_the_answer(answer, found):
-    forbid = ["recsys_helpers.models.sequential.causal_attention_mask", "torch.nn.functional.scaled_dot_product_attention"]
+    forbid = [
+        "recsys_helpers.models.sequential.causal_attention_mask", "torch.nn.functional.scaled_dot_product_attention"
+    ]
     assert borrowed_names(answer, forbid) == found
 
 
@@ -178,7 +180,14 @@ def test_the_sandbox_has_no_network():
 
 
 def test_memory_is_capped():
-    student = run_cells("import numpy as np\ntry:\n    np.ones(2**30)\n    result = 'allocated'\nexcept MemoryError:\n    result = 'refused'\n")
+    student = run_cells(
+        "import numpy as np\n"
+        "try:\n"
+        "    np.ones(2**30)\n"
+        "    result = 'allocated'\n"
+        "except MemoryError:\n"
+        "    result = 'refused'\n"
+    )
     assert result_of(student) == "refused"
 
 
@@ -195,7 +204,13 @@ def test_a_cell_that_exits_costs_only_itself():
 
 
 def test_a_call_past_the_deadline_is_stopped():
-    student = run_cells("import signal\ndef result():\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass\n")
+    student = run_cells(
+        "import signal\n"
+        "def result():\n"
+        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "    while True:\n"
+        "        pass\n"
+    )
     function = student.ask("fetch", key="t", name="result", seconds=30)
     student.start_test(2)
     with pytest.raises(SandboxFailure, match="time limit"):
@@ -219,7 +234,11 @@ def test_forbidden_functions_are_poisoned_in_the_sandbox():
 
 
 def test_no_process_outlives_the_sandbox():
-    student = run_cells("import subprocess\nsubprocess.Popen(['sleep', '876543'], start_new_session=True)\nresult = 1\n")
+    student = run_cells(
+        "import subprocess\n"
+        "subprocess.Popen(['sleep', '876543'], start_new_session=True)\n"
+        "result = 1\n"
+    )
     assert result_of(student) == 1
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert "sleep 876543" not in ps

@@ -8,7 +8,11 @@ import pytest
 import scipy.sparse as sp
 
 from recsys_helpers.leaderboard import (
-    PUBLISHED_ML100K, benchmark_splits, load_ratings_file_order, ranking_metrics, to_matrix,
+    PUBLISHED_ML100K,
+    benchmark_splits,
+    load_ratings_file_order,
+    ranking_metrics,
+    to_matrix,
     top_k_known_items,
 )
 from recsys_helpers.split import stratified_split

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import skip_unless_all
 
+from conftest import skip_unless_all
 from recsys_helpers import llm as llm_module
 from recsys_helpers.llm import (
     GGUF_ENV_VAR,
@@ -40,8 +40,8 @@ def tiny(tmp_path_factory):
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     backend.add_special_tokens(["<|im_start|>", "<|im_end|>", "<pad>", "<s>"])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="<|im_end|>", bos_token="<s>",
-                                        unk_token="<unk>", padding_side="left")
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="<|im_end|>",
+                                        bos_token="<s>", unk_token="<unk>", padding_side="left")
     tokenizer.chat_template = CHAT_TEMPLATE
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=len(words), hidden_size=32, intermediate_size=64, num_hidden_layers=2,

@@ -175,13 +175,17 @@ def test_average_precision_agrees_with_a_brute_force_definition(seed):
     recommended = rng.permutation(40)[:15].tolist()
     relevant = set(rng.choice(40, size=rng.integers(1, 12), replace=False).tolist())
     k = int(rng.integers(1, 16))
-    assert M.average_precision_at_k(recommended, relevant, k) == pytest.approx(brute_force_ap(recommended, relevant, k), abs=1e-12)
+    assert M.average_precision_at_k(recommended, relevant, k) == pytest.approx(
+        brute_force_ap(recommended, relevant, k), abs=1e-12
+    )
     # with every relevant item retrievable in k slots, AP equals sklearn's average precision
     # of the ranking restricted to the list (a second independent check)
     if len(relevant) <= k and relevant <= set(recommended[:k]):
         labels = [int(i in relevant) for i in recommended[:k]]
         score = list(range(k, 0, -1))
-        assert M.average_precision_at_k(recommended, relevant, k) == pytest.approx(skm.average_precision_score(labels, score), abs=1e-12)
+        assert M.average_precision_at_k(recommended, relevant, k) == pytest.approx(
+            skm.average_precision_score(labels, score), abs=1e-12
+        )
 
 
 # --------------------------------------------------------------------------- errors

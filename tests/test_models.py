@@ -1,4 +1,5 @@
-"""Tests of recsys_helpers.models and recsys_helpers.sampling: negative sampling, EASE, MF/BPR, NeuMF, two-tower, LightGCN, Keras twins.
+"""Tests of recsys_helpers.models and recsys_helpers.sampling: negative sampling, EASE, MF/BPR, NeuMF, two-tower,
+LightGCN, Keras twins.
 
 Every trainable model is fitted once per session on the same planted-cluster data (module-scoped
 fixtures) and checked for: decreasing training loss, NDCG@10 above the popularity baseline,

@@ -202,7 +202,9 @@ def test_each_model_learns_the_planted_successor(planted, name):
 def test_sasrec_beats_popularity(planted):
     counts = np.bincount(np.concatenate(TRAIN), minlength=NUM_ITEMS).astype(float)
     popularity = evaluate_next_item(np.tile(counts, (len(TEST), 1)), TEST_TARGETS, k=10, exclude=TEST_HISTORIES)
-    sasrec = evaluate_next_item(planted["SASRec"].score_next(TEST_HISTORIES), TEST_TARGETS, k=10, exclude=TEST_HISTORIES)
+    sasrec = evaluate_next_item(
+        planted["SASRec"].score_next(TEST_HISTORIES), TEST_TARGETS, k=10, exclude=TEST_HISTORIES
+    )
     assert sasrec["ndcg"] > popularity["ndcg"] + 0.5
     assert sasrec["hit_rate"] > popularity["hit_rate"]
 

@@ -88,7 +88,9 @@ def test_no_page_loads_anything_from_another_host():
     for page in pages():
         parsed = resources(page)
         offenders += [f"{page.relative_to(SITE)}: <{t} {a}={v!r}>" for t, a, v in parsed.found if EXTERNAL.match(v)]
-        offenders += [f"{page.relative_to(SITE)}: style {s[:80]!r}" for s in parsed.inline_styles if CSS_EXTERNAL_URL.search(s)]
+        offenders += [
+            f"{page.relative_to(SITE)}: style {s[:80]!r}" for s in parsed.inline_styles if CSS_EXTERNAL_URL.search(s)
+        ]
     assert not offenders, "pages load from other hosts:\n" + "\n".join(offenders[:20])
 
 

@@ -50,7 +50,9 @@ def test_per_user_split_keeps_every_user_in_train(data):
     assert set(train["user_idx"]) == set(data["user_idx"])
     sizes = data.groupby("user_idx").size()
     expected = sizes.apply(lambda n: min(round(0.5 * n), n - 1))
-    pd.testing.assert_series_equal(test.groupby("user_idx").size().reindex(sizes.index, fill_value=0), expected, check_names=False)
+    pd.testing.assert_series_equal(
+        test.groupby("user_idx").size().reindex(sizes.index, fill_value=0), expected, check_names=False
+    )
 
 
 def test_temporal_split_has_no_train_event_after_the_cutoff(data):

@@ -70,7 +70,7 @@ def test_same_seed_same_history_and_weights_another_seed_differs():
         trained = train(linear, full_batch, mse, TrainConfig(epochs=3, lr=0.05, seed=seed))
         return trained.history, trained.module.weight.detach().clone()
 
-    (h0, w0), (h0_again, w0_again), (h1, w1) = run(0), run(0), run(1)
+    (h0, w0), (h0_again, w0_again), (_, w1) = run(0), run(0), run(1)
     assert h0 == h0_again and torch.equal(w0, w0_again)
     assert not torch.equal(w0, w1)
 

@@ -91,13 +91,15 @@ def test_pruned_trials_are_recorded():
 
 def test_validation_objective_scores_a_model():
     from recsys_helpers.models.ease import EASE
-
     from recsys_helpers.split import per_user_random_split
 
     data = make_synthetic_interactions(num_users=60, num_items=40, seed=0)
     fit, held = per_user_random_split(data, user_col="user_id", test_fraction=0.3, seed=0)
     shape = (60, 40)
-    matrix = lambda f: sp.csr_matrix((np.ones(len(f)), (f.user_id, f.item_id)), shape=shape)
+
+    def matrix(f):
+        return sp.csr_matrix((np.ones(len(f)), (f.user_id, f.item_id)), shape=shape)
+
     objective = validation_objective(lambda p: EASE(l2=p["l2"]), matrix(fit), matrix(held))
     value = objective({"l2": 10.0})
     assert 0.0 < value <= 1.0 and objective.last_fit_seconds >= 0

@@ -91,8 +91,15 @@ def test_bad_values_are_rejected(values, message):
         bootstrap_ci(values)
 
 
-@pytest.mark.parametrize("options, message", [({"num_resamples": 0}, "num_resamples"), ({"confidence": 1.0}, "confidence"),
-                                              ({"num_resamples": 2.5}, "num_resamples"), ({"confidence": 0}, "confidence")])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"num_resamples": 0}, "num_resamples"),
+        ({"confidence": 1.0}, "confidence"),
+        ({"num_resamples": 2.5}, "num_resamples"),
+        ({"confidence": 0}, "confidence"),
+    ],
+)
 def test_bad_options_are_rejected(options, message):
     with pytest.raises(ValueError, match=message):
         bootstrap_ci([0.1, 0.2], **options)

@@ -47,7 +47,9 @@ def import_tensorflow():
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
-    import keras
+
+    # isort: split
+    import keras  # after TensorFlow, as always before
 
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError(f"the Keras models need KERAS_BACKEND=tensorflow, got {keras.backend.backend()!r}")

@@ -195,7 +195,9 @@ class _TransformerBlock(nn.Module):
         self.attention_norm = nn.LayerNorm(hidden)
         self.attention = _SelfAttention(hidden, num_heads, dropout)
         self.ffn_norm = nn.LayerNorm(hidden)
-        self.ffn = nn.Sequential(nn.Linear(hidden, ffn_size), activation(), nn.Dropout(dropout), nn.Linear(ffn_size, hidden))
+        self.ffn = nn.Sequential(
+            nn.Linear(hidden, ffn_size), activation(), nn.Dropout(dropout), nn.Linear(ffn_size, hidden)
+        )
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, blocked: torch.Tensor) -> torch.Tensor:

@@ -66,7 +66,11 @@ def test_worked_example(fig):
 
 def test_baseline_table(fig, protocol):
     _, _, train, test = protocol
-    for slug, model in {"popularity": PopularityRecommender(), "userknn": UserKNN(num_neighbors=50), "itemknn": ItemKNN(num_neighbors=50)}.items():
+    for slug, model in {
+        "popularity": PopularityRecommender(),
+        "userknn": UserKNN(num_neighbors=50),
+        "itemknn": ItemKNN(num_neighbors=50),
+    }.items():
         result = evaluate_full_ranking(model.fit(train).score(), train, test, k=10)
         assert fig[f"02_ndcg_{slug}"] == pytest.approx(result["ndcg"], abs=1e-12)
         assert fig[f"02_hr_{slug}"] == pytest.approx(result["hit_rate"], abs=1e-12)

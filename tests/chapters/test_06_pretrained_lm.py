@@ -31,7 +31,10 @@ def test_encoder_and_cache(fig):
 
 def test_warm_items_favour_collaborative_models(fig, figures):
     assert fig["06_warm_ease"] == pytest.approx(figures("04_embeddings_ncf")["04_ndcg_ease"])  # same protocol and model
-    assert fig["06_warm_profile"] < fig["06_warm_tfidf"] < fig["06_warm_textknn"] < fig["06_warm_pop"] < fig["06_warm_ease"]
+    assert (
+        fig["06_warm_profile"] < fig["06_warm_tfidf"] < fig["06_warm_textknn"]
+        < fig["06_warm_pop"] < fig["06_warm_ease"]
+    )
     # the text calls these gaps real: their paired intervals over users exclude zero
     for slug in ("warm_ease_text", "warm_tfidf_profile", "warm_text_profile"):
         low, high = interval(fig, slug)
@@ -67,7 +70,10 @@ def test_new_items_need_text(fig):
 
 
 def test_new_users_do_not(fig):
-    assert fig["06_user_cold_pop_1"] > fig["06_user_cold_text_1"] and fig["06_user_cold_ease_1"] > fig["06_user_cold_text_1"]
+    assert (
+        fig["06_user_cold_pop_1"] > fig["06_user_cold_text_1"]
+        and fig["06_user_cold_ease_1"] > fig["06_user_cold_text_1"]
+    )
     assert fig["06_user_cold_ease_20"] > fig["06_user_cold_text_20"]
     assert interval(fig, "user1_pop_text")[0] > 0 and interval(fig, "user1_ease_text")[0] > 0
     low, high = interval(fig, "user1_pop_ease")

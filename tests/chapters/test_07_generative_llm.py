@@ -42,7 +42,8 @@ def test_user_counts_follow_the_parameters(fig):
 def test_intervals_contain_their_estimates(fig):
     for slug in ("pop", "ease", "sasrec", "llm", "llm_per_token"):
         assert fig[f"07_{slug}_low"] <= fig[f"07_{slug}_ndcg10"] <= fig[f"07_{slug}_high"], slug
-    differences = {"llm_minus_random": "llm_minus_random", "llm_minus_pop": "llm_minus_pop", "llm_minus_sasrec": "llm_minus_sasrec",
+    differences = {"llm_minus_random": "llm_minus_random", "llm_minus_pop": "llm_minus_pop",
+                   "llm_minus_sasrec": "llm_minus_sasrec",
                    "order_gain": "order_gain", "rerank": "rerank_diff", "cold_diff": "cold_diff"}
     for prefix, name in differences.items():
         assert fig[f"07_{prefix}_low"] <= fig[f"07_{name}"] <= fig[f"07_{prefix}_high"], name
@@ -51,7 +52,9 @@ def test_intervals_contain_their_estimates(fig):
 def test_trained_models_beat_the_zero_shot_llm_which_beats_random(fig):
     assert fig["07_all_sasrec_ndcg10"] > fig["07_all_ease_ndcg10"] > fig["07_all_pop_ndcg10"] > fig["07_random_ndcg10"]
     assert fig["07_llm_minus_random_low"] > 0, "the text says the LLM is above random"
-    assert fig["07_llm_minus_pop_high"] < 0 and fig["07_llm_minus_sasrec_high"] < 0, "and clearly below the trained models"
+    assert fig["07_llm_minus_pop_high"] < 0 and fig["07_llm_minus_sasrec_high"] < 0, (
+        "and clearly below the trained models"
+    )
 
 
 def test_position_bias_and_reranking_as_stated(fig):

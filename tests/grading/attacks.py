@@ -69,7 +69,8 @@ ATTACKS = {
             "ex1_sparsity": (
                 "import json, glob\n"
                 "_sources = glob.glob('{root}/solutions/*/*.ipynb') + glob.glob('{root}/submitted/*/*/*.ipynb')\n"
-                "_sources += glob.glob('{root}/autograded/*/*/*.ipynb') + glob.glob('/tmp/**/*.ipynb', recursive=True)\n"
+                "_sources += glob.glob('{root}/autograded/*/*/*.ipynb') "
+                "+ glob.glob('/tmp/**/*.ipynb', recursive=True)\n"
                 "for _path in _sources:\n"
                 "    for _cell in json.load(open(_path))['cells']:\n"
                 "        if 'def sparsity' in ''.join(_cell['source']):\n"

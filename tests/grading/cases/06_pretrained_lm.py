@@ -203,7 +203,8 @@ def cold_item_split(frame, fraction, seed):
     if not 0 < fraction < 1:
         raise ValueError(fraction)
     n = frame["item_idx"].nunique()
-    cold = np.sort(np.random.default_rng(seed).choice(frame["item_idx"].max() + 1, size=round(fraction * n), replace=False))
+    cold = np.sort(np.random.default_rng(seed).choice(
+        frame["item_idx"].max() + 1, size=round(fraction * n), replace=False))
     in_test = frame["item_idx"].isin(cold).to_numpy()
     return frame[~in_test].reset_index(drop=True), frame[in_test].reset_index(drop=True), cold
 ''',
