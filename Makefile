@@ -64,8 +64,8 @@ $(RECBOLE_STAMP): requirements-recbole.txt scripts/build_recbole_env.sh
 
 recbole: $(RECBOLE_STAMP) ## build appendix A's isolated RecBole environment (.venv-recbole/, once)
 
-# Single-threaded chapters run two at a time (EXECUTE_JOBS=1 runs every chapter alone, as the
-# budgets in benchmarks/chapters.json are measured).
+# Single-threaded chapters run two at a time (EXECUTE_JOBS=1 runs every chapter alone; each
+# chapter's record names the chapters that ran alongside it).
 EXECUTE_JOBS ?= 2
 execute: $(STAMP) $(PREPARED) $(RECBOLE_STAMP) ## execute every chapter that changed since its last run
 	$(BIN)/python scripts/execute_chapters.py --jobs $(EXECUTE_JOBS)
