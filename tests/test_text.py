@@ -224,3 +224,23 @@ def test_real_model_encodes_offline_quickly(tmp_path):
     assert done.stderr == "", f"the encoder wrote to stderr: {done.stderr}"
     # speed is recorded, not asserted (shared CI cores): about 4 s for load + encode when idle
     print(f"model load + encode: {done.stdout.strip()} s, with imports {time.perf_counter() - start:.1f} s")
+
+
+def test_lazy_encoder_loads_the_model_only_on_a_cache_miss(tmp_path, monkeypatch):
+    from recsys_helpers import text as text_module
+
+    loads = []
+
+    def fake_load(*, device="cpu"):
+        loads.append(device)
+        return CountingEncoder()
+
+    monkeypatch.setattr(text_module, "load_sentence_encoder", fake_load)
+    first = text_module.LazySentenceEncoder()
+    assert first.model_id == text_module.minilm_model_id() and first.model is None
+    TextEmbedder(first, cache_dir=tmp_path).embed(TITLES)
+    assert loads == ["cpu"]
+    second = text_module.LazySentenceEncoder()
+    embedder = TextEmbedder(second, cache_dir=tmp_path)
+    embedder.embed(TITLES)
+    assert loads == ["cpu"] and second.model is None and embedder.last_num_encoded == 0
