@@ -241,10 +241,24 @@ def start_run(source: Path, cores: int, folder: Path, *, log_output: bool) -> Ru
     return Run(source, cores, raw, process)
 
 
+def shared_machine_note(alongside: list[str]) -> nbformat.NotebookNode:
+    """The closing note of a page whose timings were measured while other chapters ran."""
+    names = ", ".join(alongside)
+    note = nbformat.v4.new_markdown_cell(
+        ":::{note}\nThis page was executed on a two-core machine while another chapter ran beside it "
+        f"({names}): `make execute` runs single-threaded chapters two at a time. Its timings include "
+        "that sharing; `EXECUTE_JOBS=1 make execute` measures every chapter alone.\n:::"
+    )
+    note.metadata["tags"] = ["shared-machine-note"]
+    return note
+
+
 def finish(run: Run, alongside: list[str]) -> None:
     """Write the site copy and the record (fingerprint, seconds, chapters that ran alongside)."""
     source, chapter = run.source, run.source.stem
     nb = prepare_for_site(nbformat.read(run.raw, as_version=4), chapter, student_notebook=not is_appendix(source))
+    if alongside:
+        nb.cells.append(shared_machine_note(alongside))
     site_copy = run.raw.with_suffix(".site.ipynb")
     nbformat.write(nb, site_copy)
     os.replace(site_copy, EXECUTED / source.name)
