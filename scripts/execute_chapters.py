@@ -277,8 +277,9 @@ def execute_all(sources: list[Path], *, jobs: int, log_output: bool) -> list[str
     Notebooks that need every core run first, one at a time, then the rest, longest first, as
     many at once as cores allow. A failed notebook keeps its earlier executed copy and record.
     """
-    order = sorted(sources, key=lambda s: (cores_of(s) < jobs, -last_seconds(s), s.stem))
-    pending = [(s, min(cores_of(s), jobs)) for s in order]
+    cores = {s: min(cores_of(s), jobs) for s in sources}
+    order = sorted(sources, key=lambda s: (cores[s] < jobs, -last_seconds(s), s.stem))
+    pending = [(s, cores[s]) for s in order]
     running: list[Run] = []
     done: list[Run] = []
     failed: list[str] = []
