@@ -1,5 +1,9 @@
 """Data-parallel training of BPR matrix factorization with torch.distributed (chapter 13, System performance).
 
+The model is the one :class:`recsys_helpers.models.mf.BPRMF` trains
+(:class:`~recsys_helpers.models.mf.EmbeddingDot`), wrapped with its BPR loss in :class:`BPRLoss`
+so that DistributedDataParallel can wrap one module whose forward returns the loss.
+
 ``python -m recsys_helpers.distributed DATA.npz OUT.npz --world-size W`` trains the same model
 with ``W`` processes on this machine (gloo backend, loopback only) and prints one JSON line with
 the training seconds. ``DATA.npz`` holds int64 arrays ``users``, ``positives``, ``negatives``
@@ -25,20 +29,27 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from recsys_helpers.models.mf import EmbeddingDot
 
-class BPRNet(nn.Module):
-    """User and item embedding tables; ``forward`` returns the BPR loss of a batch of triples."""
+__all__ = ["BPRLoss", "train_rank", "run"]
+
+
+class BPRLoss(nn.Module):
+    """BPR-MF with its loss: ``model`` is an :class:`~recsys_helpers.models.mf.EmbeddingDot`
+    (``init_std`` 0.1) and ``forward`` returns the mean BPR loss of a batch of triples.
+
+    The user rows are looked up once and shared by both scores (:class:`~recsys_helpers.models.mf.BPRMF`
+    looks them up per score: the same loss, with gradients summed in another order, so other last
+    bits). Chapter 13 also trains it in a plain loop, to continue from the current weights.
+    """
 
     def __init__(self, num_users: int, num_items: int, dim: int):
         super().__init__()
-        self.user = nn.Embedding(num_users, dim)
-        self.item = nn.Embedding(num_items, dim)
-        nn.init.normal_(self.user.weight, std=0.1)
-        nn.init.normal_(self.item.weight, std=0.1)
+        self.model = EmbeddingDot(num_users, num_items, dim, init_std=0.1)
 
     def forward(self, users, positives, negatives):
-        u = self.user(users)
-        margin = (u * self.item(positives)).sum(-1) - (u * self.item(negatives)).sum(-1)
+        u = self.model.user(users)
+        margin = (u * self.model.item(positives)).sum(-1) - (u * self.model.item(negatives)).sum(-1)
         return -F.logsigmoid(margin).mean()
 
 
@@ -49,30 +60,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def train(rank: int, world_size: int, data_path: str, out_path: str, dim: int, epochs: int,
-          batch_size: int, lr: float, seed: int, port: int, result_path: str) -> None:
+def train_rank(rank: int, world_size: int, data_path: str, out_path: str, dim: int, epochs: int,
+               batch_size: int, lr: float, seed: int, port: int, result_path: str) -> None:
     """One rank's training loop (``world_size == 1``: plain single-process training)."""
     torch.set_num_threads(1)
     data = np.load(data_path)
     triples = [torch.from_numpy(data[name]) for name in ("users", "positives", "negatives")]
     torch.manual_seed(seed)
-    model = BPRNet(int(data["num_users"]), int(data["num_items"]), dim)
+    net = BPRLoss(int(data["num_users"]), int(data["num_items"]), dim)
     if world_size > 1:
         import torch.distributed as dist
         from torch.nn.parallel import DistributedDataParallel
 
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                                 world_size=world_size)
-        model = DistributedDataParallel(model)
+        net = DistributedDataParallel(net)
         dist.barrier()
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     num_triples = len(triples[0])
     start = time.perf_counter()
     for epoch in range(epochs):
         order = torch.from_numpy(np.random.default_rng(seed + epoch).permutation(num_triples))
         for first in range(0, num_triples - batch_size + 1, batch_size):  # drop the last partial batch
             rows = order[first : first + batch_size][rank::world_size]
-            loss = model(*(t[rows] for t in triples))
+            loss = net(*(t[rows] for t in triples))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -80,8 +91,9 @@ def train(rank: int, world_size: int, data_path: str, out_path: str, dim: int, e
     if world_size > 1:
         dist.barrier()
         dist.destroy_process_group()
-        model = model.module
+        net = net.module
     if rank == 0:
+        model = net.model
         np.savez(out_path, user=model.user.weight.detach().numpy(), item=model.item.weight.detach().numpy())
         with open(result_path, "w") as handle:
             json.dump({"world_size": world_size, "seconds": seconds, "final_loss": loss.item()}, handle)
@@ -97,12 +109,12 @@ def run(data_path: str, out_path: str, *, world_size: int = 1, dim: int = 64, ep
     if world_size == 1:
         threads = torch.get_num_threads()
         try:
-            train(0, *args)
+            train_rank(0, *args)
         finally:
-            torch.set_num_threads(threads)  # train() pins one thread, as each rank does
+            torch.set_num_threads(threads)  # train_rank() pins one thread, as each rank does
     else:
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
-        torch.multiprocessing.spawn(train, args=args, nprocs=world_size, join=True)
+        torch.multiprocessing.spawn(train_rank, args=args, nprocs=world_size, join=True)
     with open(result_path) as handle:
         return json.load(handle)
 

@@ -5,11 +5,14 @@ recommendable). The helpers here mask the items a user has already seen, take th
 every row at once (no Python loop over items), and evaluate them against held-out interactions.
 :func:`evaluate_sampled` is the cheaper, biased protocol that chapter 02 contrasts with full ranking.
 
+:func:`per_user_metrics` keeps one row per user (for intervals and per-group gaps) and
+:func:`per_user_list_metrics` scores ranked lists a chapter built itself (re-ranked, with slots).
+
 Tie policy of the full-ranking functions (:func:`top_k_items`, :func:`evaluate_full_ranking`,
-:func:`next_item_ranks`, :func:`evaluate_next_item`): items are ordered by score, and equal scores
-by the lower item index, so a ranking never depends on the sort algorithm and a constant scorer
-recommends items 0, 1, 2, ... :func:`evaluate_sampled` follows its papers instead: a tie with a
-sampled negative counts against the held-out item.
+:func:`per_user_metrics`, :func:`next_item_ranks`, :func:`evaluate_next_item`): items are ordered
+by score, and equal scores by the lower item index, so a ranking never depends on the sort
+algorithm and a constant scorer recommends items 0, 1, 2, ... :func:`evaluate_sampled` follows its
+papers instead: a tie with a sampled negative counts against the held-out item.
 
 Introduced in chapter 02 (Evaluation); next-item ranks added in chapter 05.
 """
@@ -19,14 +22,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
+from recsys_helpers import metrics as _metrics
+from recsys_helpers.checks import check_item_sequences, check_targets
 from recsys_helpers.metrics import evaluate_topk
-from recsys_helpers.validation import check_item_sequences, check_targets
 
 __all__ = [
     "top_k_items",
     "evaluate_full_ranking",
+    "per_user_metrics",
+    "per_user_list_metrics",
     "evaluate_sampled",
     "exclusion_matrix",
     "next_item_ranks",
@@ -34,6 +41,7 @@ __all__ = [
 ]
 
 DEFAULT_METRICS = ("precision", "recall", "hit_rate", "map", "mrr", "ndcg")
+PER_USER_METRICS = ("ndcg", "recall", "hit_rate")
 
 
 def _check_scores(scores: np.ndarray) -> np.ndarray:
@@ -100,8 +108,29 @@ def top_k_items(scores: np.ndarray, k: int, *, exclude: sp.spmatrix | None = Non
         scores = scores.copy()
         rows, cols = exclude.nonzero()
         scores[rows, cols] = -np.inf
-    # A stable sort of the negated scores breaks ties by the lower item index.
-    return np.argsort(-scores, axis=1, kind="stable")[:, :k].astype(np.int64)
+    return _stable_top_k(scores, k)
+
+
+def _stable_top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(-scores, axis=1, kind="stable")[:, :k]`` without sorting whole rows.
+
+    Each row keeps its items above its k-th largest score and, of the items equal to it, the
+    lowest-indexed ones that complete k; only those k are then sorted (stably, in index order).
+    """
+    num_users, num_items = scores.shape
+    if k == num_items:
+        return np.argsort(-scores, axis=1, kind="stable").astype(np.int64)
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]  # (num_users, 1)
+    above = scores > kth
+    chosen = above | (scores == kth)
+    crowded = np.flatnonzero(chosen.sum(axis=1) > k)  # more items tied with the k-th than fit
+    if crowded.size:
+        tied = scores[crowded] == kth[crowded]
+        needed = k - above[crowded].sum(axis=1, keepdims=True)
+        chosen[crowded] = above[crowded] | (tied & (np.cumsum(tied, axis=1) <= needed))
+    items = np.nonzero(chosen)[1].reshape(num_users, k)  # increasing item index per row
+    order = np.argsort(-np.take_along_axis(scores, items, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(items, order, axis=1).astype(np.int64)
 
 
 def _relevant_sets(test: sp.csr_matrix) -> dict[int, set[int]]:
@@ -146,6 +175,120 @@ def evaluate_full_ranking(
     relevant = _relevant_sets(test)
     recommendations = {user: top[user].tolist() for user in relevant}
     return evaluate_topk(recommendations, relevant, k=k, metrics=metrics)
+
+
+def _relevant_rows(test, num_rows: int) -> tuple[np.ndarray, list[set[int]]]:
+    """Rows to evaluate and their relevant items, from a sparse matrix or one target per row."""
+    if sp.issparse(test):
+        if test.shape[0] != num_rows:
+            raise ValueError(f"test has {test.shape[0]} rows, but there are {num_rows} ranked lists")
+        test = sp.csr_matrix(test, copy=True)
+        test.eliminate_zeros()
+        rows = np.flatnonzero(np.diff(test.indptr))
+        if rows.size == 0:
+            raise ValueError("test has no non-zero entry: no user to evaluate")
+        return rows, [set(test.indices[test.indptr[r]:test.indptr[r + 1]].tolist()) for r in rows]
+    targets = np.asarray(test)
+    if targets.ndim != 1 or targets.size != num_rows or not np.issubdtype(targets.dtype, np.integer):
+        raise ValueError(
+            "test must be a sparse (num_users, num_items) matrix of held-out items or a 1-D integer array "
+            f"with one target item per row ({num_rows}), got {type(test).__name__} of shape {targets.shape}"
+        )
+    return np.arange(num_rows), [{int(t)} for t in targets]
+
+
+def per_user_list_metrics(lists, test, *, k: int, metrics: Sequence[str] = PER_USER_METRICS) -> pd.DataFrame:
+    """Ranking metrics at ``k`` of ready-made ranked lists, one row per evaluated user.
+
+    Parameters
+    ----------
+    lists : 2-D array of int (num_users, >= k) or sequence of sequences
+        Row u is user u's list of item indices, best first, without duplicates.
+    test : sparse matrix (num_users, num_items), or 1-D int array (num_users,)
+        Held-out relevant items (non-zeros): only users with at least one are evaluated. Or one
+        target item per row (next-item protocol): every row is evaluated.
+    k : int, k >= 1
+    metrics : names among ``precision``, ``recall``, ``hit_rate``, ``map``, ``mrr``, ``ndcg``
+        Each is the :mod:`recsys_helpers.metrics` function of that name (``ndcg_at_k``, ...)
+        applied to the user's list, so the column means equal :func:`evaluate_full_ranking`'s.
+
+    Returns
+    -------
+    DataFrame
+        Column ``user`` (row index into ``lists``, increasing) and one float column per metric,
+        in [0, 1], one row per evaluated user.
+
+    Raises
+    ------
+    ValueError
+        Unknown metric, ``test`` of the wrong shape or without any relevant item, a list with a
+        duplicate item, k < 1.
+
+    Examples
+    --------
+    >>> per_user_list_metrics([[2, 0], [1, 2]], np.array([0, 2]), k=2, metrics=["hit_rate", "mrr"])
+       user  hit_rate  mrr
+    0     0       1.0  0.5
+    1     1       1.0  0.5
+
+    Introduced in issue 16 (chapters 12 and 14 re-rank lists before scoring them).
+    """
+    unknown = [m for m in metrics if m not in _metrics._PER_LIST]
+    if unknown or not metrics:
+        raise ValueError(f"unknown metric(s) {unknown}; choose from {list(_metrics._PER_LIST)}")
+    rows, relevant = _relevant_rows(test, len(lists))
+    columns = {"user": rows}
+    for name in metrics:
+        metric = _metrics._PER_LIST[name]
+        columns[name] = np.array([metric(np.asarray(lists[r]).tolist(), rel, k) for r, rel in zip(rows, relevant)])
+    return pd.DataFrame(columns)
+
+
+def per_user_metrics(
+    scores: np.ndarray, test, *, k: int, exclude, metrics: Sequence[str] = PER_USER_METRICS
+) -> pd.DataFrame:
+    """Full-ranking metrics at ``k``, one row per user with a held-out item.
+
+    Candidate policy (``exclude``, required so that every call states it): each user's ranking
+    holds every item except the non-zeros of ``exclude`` (typically the training interactions);
+    ``exclude=None`` ranks all items. Tie rule: equal scores go to the lower item index, as in
+    :func:`top_k_items`.
+
+    Parameters
+    ----------
+    scores : array of shape (num_users, num_items), no NaN
+    test : sparse matrix (num_users, num_items) or 1-D int array (num_users,)
+        As in :func:`per_user_list_metrics`.
+    k : int, 1 <= k <= num_items
+    exclude : None, sparse or dense (num_users, num_items) matrix, or one item collection per user
+        Items never recommended (see :func:`exclusion_matrix`).
+    metrics : names as in :func:`per_user_list_metrics`, default ``("ndcg", "recall", "hit_rate")``
+
+    Returns
+    -------
+    DataFrame
+        Column ``user`` (row of ``scores``) and one float column per metric in [0, 1]; the mean
+        of a column equals :func:`evaluate_full_ranking`'s value for a sparse ``test``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`top_k_items` and :func:`per_user_list_metrics`.
+
+    Examples
+    --------
+    >>> scores = np.array([[0.1, 0.9, 0.5], [0.3, 0.2, 0.8]])
+    >>> test = sp.csr_matrix([[1, 0, 1], [1, 0, 0]])
+    >>> per_user_metrics(scores, test, k=1, exclude=sp.csr_matrix([[0, 1, 0], [0, 0, 1]]))
+       user  ndcg  recall  hit_rate
+    0     0   1.0     0.5       1.0
+    1     1   1.0     1.0       1.0
+
+    Introduced in issue 16 (replaces the chapters' own ``per_user_ndcg``).
+    """
+    scores = _check_scores(scores)
+    top = top_k_items(scores, k, exclude=exclusion_matrix(exclude, scores.shape))
+    return per_user_list_metrics(top, test, k=k, metrics=metrics)
 
 
 def evaluate_sampled(

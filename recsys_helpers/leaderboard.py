@@ -7,8 +7,9 @@ that repository's README) loads ``u.data`` in file order, splits it with
 training with each user's training items removed, and scores with their ranking metrics. This
 module holds the three pieces that are specific to that protocol:
 
-* :func:`load_ratings_file_order`: the 100,000 ratings in the row order of ``u.data`` (the course's
-  :func:`recsys_helpers.datasets.load_movielens_100k` sorts by time, which gives another split);
+* :func:`benchmark_splits`: their split of the ratings in the row order of ``u.data``
+  (:func:`recsys_helpers.data.load_ratings_file_order`; the course's
+  :func:`recsys_helpers.data.load_movielens_100k` sorts by time, which gives another split);
 * :func:`top_k_known_items`: top-``k`` lists restricted to items that occur in training;
 * :func:`ranking_metrics`: per-user NDCG, precision, recall and average precision defined as
   their ``python_evaluation`` module defines them (binary relevance: every test rating counts;
@@ -25,10 +26,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recsys_helpers.datasets import recbole_copy
+from recsys_helpers.data.movielens import load_ratings_file_order
+from recsys_helpers.evaluation import top_k_items
 
 __all__ = [
-    "PUBLISHED_ML100K", "load_ratings_file_order", "benchmark_splits", "to_matrix",
+    "PUBLISHED_ML100K", "benchmark_splits", "to_matrix",
     "top_k_known_items", "ranking_metrics",
 ]
 
@@ -44,35 +46,6 @@ PUBLISHED_ML100K: dict[str, dict[str, float]] = {
     "SAR": {"map": 0.110591, "ndcg": 0.382461, "precision": 0.330753, "recall": 0.176385},
     "SVD": {"map": 0.012873, "ndcg": 0.095930, "precision": 0.091198, "recall": 0.032783},
 }
-
-
-def load_ratings_file_order(path=None) -> pd.DataFrame:
-    """MovieLens-100k ratings in the row order of GroupLens' ``u.data``.
-
-    Parameters
-    ----------
-    path : path-like, optional
-        A ``u.data`` file or RecBole's ``ml-100k.inter``; defaults to the copy in the recbole wheel,
-        whose 100,000 rows were checked, row by row, to equal a public copy of ``u.data``
-        (chapter 09 says how).
-
-    Returns
-    -------
-    DataFrame of 100,000 rows: ``user_id``, ``item_id``, ``rating``, ``timestamp`` (int64), in file
-    order (index 0..99,999).
-    """
-    from pathlib import Path
-
-    if path is None:
-        folder = recbole_copy()
-        if folder is None:
-            raise FileNotFoundError("the recbole wheel is not installed; pass the path of u.data")
-        path = folder / "ml-100k.inter"
-    path = Path(path)
-    header = 0 if path.suffix == ".inter" else None
-    frame = pd.read_csv(path, sep="\t", header=header,
-                        names=["user_id", "item_id", "rating", "timestamp"])
-    return frame.astype("int64")
 
 
 def benchmark_splits(ratings: pd.DataFrame | None = None, *, seed: int = 42,
@@ -109,6 +82,9 @@ def to_matrix(frame: pd.DataFrame, *, num_users: int = 943, num_items: int = 168
 def top_k_known_items(scores: np.ndarray, train: sp.spmatrix, k: int = 10) -> np.ndarray:
     """Top-``k`` item indices per user among items with a training interaction, seen ones removed.
 
+    :func:`recsys_helpers.evaluation.top_k_items` with every seen item and every item that no one
+    saw in training excluded.
+
     Parameters
     ----------
     scores : array of shape (num_users, num_items)
@@ -119,16 +95,18 @@ def top_k_known_items(scores: np.ndarray, train: sp.spmatrix, k: int = 10) -> np
     Returns
     -------
     ndarray of int64, shape (num_users, k), best first; ties go to the lower item index.
+
+    Raises
+    ------
+    ValueError
+        Shapes differ, or a user has fewer than ``k`` known items left (from ``top_k_items``).
     """
-    scores = np.array(scores, dtype=np.float64, copy=True)
     train = sp.csr_matrix(train)
-    if scores.shape != train.shape:
-        raise ValueError(f"scores {scores.shape} and train {train.shape} differ in shape")
-    unknown = np.asarray(train.getnnz(axis=0) == 0)
-    scores[:, unknown] = -np.inf
-    rows = np.repeat(np.arange(train.shape[0]), np.diff(train.indptr))
-    scores[rows, train.indices] = -np.inf
-    return np.argsort(-scores, axis=1, kind="stable")[:, :k].astype(np.int64)
+    if np.shape(scores) != train.shape:
+        raise ValueError(f"scores {np.shape(scores)} and train {train.shape} differ in shape")
+    excluded = train.toarray() != 0
+    excluded[:, train.getnnz(axis=0) == 0] = True
+    return top_k_items(scores, k, exclude=sp.csr_matrix(excluded))
 
 
 def ranking_metrics(top_items: np.ndarray, test: sp.spmatrix, *, k: int = 10) -> pd.DataFrame:

@@ -55,6 +55,7 @@ __all__ = [
     "SMOLLM2_FILE",
     "LanguageModel",
     "chat_prompt",
+    "converted_weights_folder",
     "file_sha256",
     "find_gguf",
     "generate",
@@ -203,6 +204,16 @@ def _write_cache(model, tokenizer, target: Path) -> None:
             raise
 
 
+def converted_weights_folder(sha: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where :func:`load_language_model` keeps the de-quantised weights of the GGUF whose SHA-256 is ``sha``.
+
+    ``cache_dir`` defaults to :func:`recsys_helpers.text.default_cache_dir`; the folder holds
+    ``config.json``, ``model.safetensors`` and the tokenizer once a conversion has been cached.
+    """
+    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    return root / "llm" / sha[:16]
+
+
 def load_language_model(
     gguf_path: str | os.PathLike | None = None, *, cache: bool = True, cache_dir: str | os.PathLike | None = None,
     progress: bool = False,
@@ -242,8 +253,7 @@ def load_language_model(
 
     source = find_gguf(gguf_path)
     sha = file_sha256(source)
-    cache_path = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    cache_path = cache_path / "llm" / sha[:16]
+    cache_path = converted_weights_folder(sha, cache_dir)
     from_cache = cache and (cache_path / "model.safetensors").is_file() and (cache_path / "config.json").is_file()
     if from_cache:
         tokenizer = transformers.AutoTokenizer.from_pretrained(cache_path)

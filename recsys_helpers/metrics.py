@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from recsys_helpers.validation import check_positive_int
+from recsys_helpers.checks import check_positive_int
 
 __all__ = [
     "precision_at_k",

@@ -1,18 +1,22 @@
-"""Preprocessing: contiguous ID encoding, implicit feedback, k-core filtering, sparse matrices.
+"""Preprocessing: contiguous ID encoding, implicit feedback, k-core filtering, sparse matrices, sessions.
 
 Models index users and items by row and column, so raw ids (which may be sparse, strings, or
 start at 1) are mapped to ``0..n-1`` with an :class:`IdEncoder` that can map them back.
+:func:`sessionize` cuts each user's events into sessions wherever the gap between two events
+exceeds a threshold (30 minutes by default, the usual choice for music and shopping logs;
+chapter 12). :func:`shuffle_time_ties` orders each user's events by time with events of the same
+timestamp in a seeded random order, since their true order is unknown (chapter 05).
 
 Introduced in chapter 01 (Recommender systems basics).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from recsys_helpers.checks import require_columns
 
 __all__ = [
     "IdEncoder",
@@ -21,15 +25,9 @@ __all__ = [
     "drop_duplicate_interactions",
     "filter_min_interactions",
     "interaction_matrix",
+    "sessionize",
+    "shuffle_time_ties",
 ]
-
-
-def _require_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"missing column(s) {missing}; the frame has {list(frame.columns)}")
 
 
 class IdEncoder:
@@ -88,7 +86,7 @@ def encode_interactions(
     (DataFrame, IdEncoder, IdEncoder)
         The frame with the two new columns, and the user and item encoders.
     """
-    _require_columns(interactions, [user_col, item_col])
+    require_columns(interactions, [user_col, item_col])
     users, items = IdEncoder().fit(interactions[user_col]), IdEncoder().fit(interactions[item_col])
     out = interactions.copy()
     out["user_idx"] = users.transform(out[user_col])
@@ -102,7 +100,7 @@ def to_implicit(interactions: pd.DataFrame, *, threshold: float = 4, rating_col:
     MovieLens ratings are 1-5; the usual convention, used in this course, treats 4 and 5 as
     "liked". The rating column is kept for reference.
     """
-    _require_columns(interactions, [rating_col])
+    require_columns(interactions, [rating_col])
     return interactions.loc[interactions[rating_col] >= threshold].reset_index(drop=True)
 
 
@@ -111,7 +109,7 @@ def drop_duplicate_interactions(
     time_col: str | None = "timestamp",
 ) -> pd.DataFrame:
     """Keep one row per (user, item): the latest by ``time_col`` when given, else the last row."""
-    _require_columns(interactions, [user_col, item_col] + ([time_col] if time_col else []))
+    require_columns(interactions, [user_col, item_col] + ([time_col] if time_col else []))
     frame = interactions.sort_values(time_col, kind="stable") if time_col else interactions
     return frame.drop_duplicates([user_col, item_col], keep="last").sort_index().reset_index(drop=True)
 
@@ -122,7 +120,7 @@ def filter_min_interactions(
 ) -> pd.DataFrame:
     """Iterative k-core: drop users with < ``min_user`` rows and items with < ``min_item`` rows,
     repeating until every remaining user and item meets its threshold."""
-    _require_columns(interactions, [user_col, item_col])
+    require_columns(interactions, [user_col, item_col])
     if min_user < 1 or min_item < 1:
         raise ValueError("min_user and min_item must be >= 1")
     frame = interactions
@@ -143,7 +141,7 @@ def interaction_matrix(
 
     Duplicate pairs are an error rather than being silently summed.
     """
-    _require_columns(interactions, [user_col, item_col] + ([value_col] if value_col else []))
+    require_columns(interactions, [user_col, item_col] + ([value_col] if value_col else []))
     rows = interactions[user_col].to_numpy()
     cols = interactions[item_col].to_numpy()
     if len(rows) and (rows.min() < 0 or rows.max() >= num_users or cols.min() < 0 or cols.max() >= num_items):
@@ -154,3 +152,81 @@ def interaction_matrix(
         raise ValueError("duplicate (user, item) pairs: call drop_duplicate_interactions first")
     values = interactions[value_col].to_numpy(dtype=np.float64) if value_col else np.ones(len(rows))
     return sp.csr_matrix((values, (rows, cols)), shape=(num_users, num_items))
+
+
+def sessionize(user_ids, timestamps, *, gap_seconds: float = 1800) -> np.ndarray:
+    """Session number of every event (a play, a view): a new session starts at a user's first event
+    and after a gap.
+
+    Parameters
+    ----------
+    user_ids : array-like, shape (n,)
+        Any hashable ids; events need not be sorted.
+    timestamps : array-like of numbers, shape (n,)
+        Seconds.
+    gap_seconds : float, default 1800
+        A gap strictly longer than this starts a new session.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        Session ids ``0..num_sessions-1`` in the input's order, numbered by user (in order of first
+        appearance after sorting by user and time) and then by time.
+
+    Examples
+    --------
+    >>> sessionize(["a", "a", "a", "b"], [0, 100, 5000, 50]).tolist()
+    [0, 0, 1, 2]
+
+    Introduced in chapter 12 (Music and video recommendation).
+    """
+    users = pd.factorize(pd.Series(user_ids), sort=True)[0]
+    times = np.asarray(timestamps, dtype=np.float64)
+    if users.shape != times.shape:
+        raise ValueError(f"user_ids and timestamps differ in length: {users.shape} and {times.shape}")
+    if gap_seconds < 0:
+        raise ValueError(f"gap_seconds must be >= 0, got {gap_seconds!r}")
+    if len(times) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((times, users))
+    new_user = np.r_[True, users[order][1:] != users[order][:-1]]
+    new_gap = np.r_[True, np.diff(times[order]) > gap_seconds]
+    session_sorted = np.cumsum(new_user | new_gap) - 1
+    sessions = np.empty(len(times), dtype=np.int64)
+    sessions[order] = session_sorted
+    return sessions
+
+
+def shuffle_time_ties(
+    interactions: pd.DataFrame, *, seed: int, user_col: str = "user_idx", time_col: str = "timestamp"
+) -> pd.DataFrame:
+    """Rows sorted by user, then time, with rows of the same user and timestamp in random order.
+
+    Logs record time to the second (MovieLens) or coarser; several events of one user often
+    share a timestamp, and their order is then unknown. A stable sort would order them by
+    whatever the frame's order was (for MovieLens-100k as loaded: ascending item id), and a
+    sequential model can learn that artefact. Here the order inside each tie is a uniform random
+    permutation drawn from ``seed``; later stable sorts by user and time (``leave_last_out``,
+    ``build_sequences``) keep it. Compare several seeds to see how much a result depends on it.
+
+    Parameters
+    ----------
+    interactions : DataFrame with ``user_col`` and ``time_col``
+    seed : int, the seed of the tie order
+
+    Returns
+    -------
+    DataFrame, the same rows (index reset), sorted by ``(user_col, time_col)``.
+
+    >>> log = pd.DataFrame({"user_idx": [0, 0, 0, 1], "item_idx": [1, 2, 3, 4], "timestamp": [5, 5, 9, 1]})
+    >>> shuffle_time_ties(log, seed=0)["timestamp"].tolist()
+    [5, 5, 9, 1]
+    >>> sorted({tuple(shuffle_time_ties(log, seed=s)["item_idx"][:2]) for s in range(20)})
+    [(1, 2), (2, 1)]
+    """
+    require_columns(interactions, [user_col, time_col])
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    tie_key = np.random.default_rng(seed).random(len(interactions))
+    order = np.lexsort((tie_key, interactions[time_col].to_numpy(), interactions[user_col].to_numpy()))
+    return interactions.iloc[order].reset_index(drop=True)

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys_helpers.base import check_interactions
-from recsys_helpers.validation import check_positive_int
+from recsys_helpers.checks import check_positive_int
 
 __all__ = ["positive_pairs", "NegativeSampler", "sample_negatives"]
 

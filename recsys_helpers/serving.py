@@ -70,14 +70,17 @@ class LRUCache:
 def exact_top_k(query: np.ndarray, items: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` items with the largest inner product with ``query``, best first.
 
-    ``query``: shape (dim,); ``items``: shape (num_items, dim); ties go to the lower index.
+    ``query``: shape (dim,); ``items``: shape (num_items, dim). The contract of
+    :func:`recsys_helpers.evaluation.top_k_items` for one row (ties go to the lower index, also
+    at the k-th place), found in O(num_items) by a partition instead of a full sort.
     """
     scores = items @ query
-    top = np.argpartition(-scores, k - 1)[:k]
-    return top[np.lexsort((top, -scores[top]))]
+    kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+    candidates = np.flatnonzero(scores >= kth)  # the top k and every item tied with the k-th
+    return candidates[np.lexsort((candidates, -scores[candidates]))][:k]
 
 
-class Recommender:
+class ServingModel:
     """What the service computes: top-k items per user, exact or from an index, maybe cached."""
 
     def __init__(self, users: np.ndarray, items: np.ndarray, *, k: int = 10, ann=None,
@@ -110,8 +113,8 @@ class Recommender:
         return items, False
 
 
-def make_app(recommender: Recommender):
-    """A tornado application serving ``/recommend`` and ``/clear`` for ``recommender``."""
+def make_app(model: ServingModel):
+    """A tornado application serving ``/recommend`` and ``/clear`` for ``model``."""
     import tornado.web
 
     class RecommendHandler(tornado.web.RequestHandler):
@@ -120,7 +123,7 @@ def make_app(recommender: Recommender):
                 user = int(self.get_argument("user"))
                 index = self.get_argument("index", "exact")
                 cache = self.get_argument("cache", "0") == "1"
-                items, cached = recommender.recommend(user, index, cache)
+                items, cached = model.recommend(user, index, cache)
             except (KeyError, ValueError) as error:
                 self.set_status(400)
                 self.write({"error": str(error)})
@@ -129,7 +132,7 @@ def make_app(recommender: Recommender):
 
     class ClearHandler(tornado.web.RequestHandler):
         def get(self):
-            for cache in recommender.caches.values():
+            for cache in model.caches.values():
                 cache.clear()
             self.write({"cleared": True})
 
@@ -188,11 +191,11 @@ def main(argv=None) -> None:
 
         faiss.omp_set_num_threads(args.threads)
         ann = faiss.read_index(args.ann)
-    recommender = Recommender(arrays["users"], arrays["items"], k=args.k, ann=ann, cache_size=args.cache_size)
+    model = ServingModel(arrays["users"], arrays["items"], k=args.k, ann=ann, cache_size=args.cache_size)
 
     async def serve():
         sockets = tornado.netutil.bind_sockets(0, LOOPBACK)
-        server = tornado.httpserver.HTTPServer(make_app(recommender))
+        server = tornado.httpserver.HTTPServer(make_app(model))
         server.add_sockets(sockets)
         print(sockets[0].getsockname()[1], flush=True)
         await asyncio.Event().wait()

@@ -11,18 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recsys_helpers.preprocessing import _require_columns
+from recsys_helpers.checks import check_fraction, require_columns
 
 __all__ = [
     "random_split", "per_user_random_split", "temporal_cutoff", "temporal_split", "leave_last_out",
     "stratified_split",
 ]
-
-
-def _check_fraction(test_fraction: float) -> float:
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
-    return float(test_fraction)
 
 
 def _partition(frame: pd.DataFrame, in_test: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -34,7 +28,7 @@ def random_split(interactions: pd.DataFrame, *, test_fraction: float = 0.2, seed
 
     Some users may end up with no training rows; use :func:`per_user_random_split` to avoid that.
     """
-    _check_fraction(test_fraction)
+    check_fraction("test_fraction", test_fraction, low_open=True)
     rng = np.random.default_rng(seed)
     num_test = int(round(test_fraction * len(interactions)))
     in_test = np.zeros(len(interactions), dtype=bool)
@@ -48,8 +42,8 @@ def per_user_random_split(
 ):
     """For each user, put a random ``test_fraction`` of their rows in test, keeping at least
     ``min_train`` rows in train (users with fewer rows than ``min_train + 1`` stay in train)."""
-    _check_fraction(test_fraction)
-    _require_columns(interactions, [user_col])
+    check_fraction("test_fraction", test_fraction, low_open=True)
+    require_columns(interactions, [user_col])
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(interactions))
     shuffled = interactions.iloc[order]
@@ -63,8 +57,8 @@ def per_user_random_split(
 
 def temporal_cutoff(interactions: pd.DataFrame, *, test_fraction: float = 0.2, time_col: str = "timestamp") -> int:
     """The timestamp such that about ``test_fraction`` of the rows happen strictly after it."""
-    _check_fraction(test_fraction)
-    _require_columns(interactions, [time_col])
+    check_fraction("test_fraction", test_fraction, low_open=True)
+    require_columns(interactions, [time_col])
     times = np.sort(interactions[time_col].to_numpy())
     return int(times[int(np.floor((1.0 - test_fraction) * (len(times) - 1)))])
 
@@ -80,7 +74,7 @@ def temporal_split(
     """
     if cutoff is None:
         cutoff = temporal_cutoff(interactions, test_fraction=test_fraction, time_col=time_col)
-    _require_columns(interactions, [time_col])
+    require_columns(interactions, [time_col])
     return _partition(interactions, (interactions[time_col] > cutoff).to_numpy())
 
 
@@ -93,7 +87,7 @@ def leave_last_out(
     Ties in time are broken by the original row order (the later row is "last"). This is the
     usual protocol of sequential recommenders (chapter 05).
     """
-    _require_columns(interactions, [user_col, time_col])
+    require_columns(interactions, [user_col, time_col])
     order = interactions.reset_index(drop=True)
     ranked = order.sort_values([user_col, time_col], kind="stable")
     last = ~ranked.duplicated(user_col, keep="last")
@@ -142,8 +136,8 @@ def stratified_split(
 
     Introduced in chapter 09 (Hyperparameter tuning).
     """
-    _check_fraction(train_fraction)
-    _require_columns(interactions, [stratify_by])
+    check_fraction("train_fraction", train_fraction, low_open=True)
+    require_columns(interactions, [stratify_by])
     draws = np.random.RandomState(seed).random_sample(len(interactions))
     groups = interactions[stratify_by].to_numpy()
     order = np.lexsort((draws, groups))

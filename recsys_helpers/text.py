@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recsys_helpers.validation import check_positive_int
+from recsys_helpers.checks import check_positive_int
 
 __all__ = [
     "CACHE_ENV_VAR",

@@ -44,7 +44,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from recsys_helpers.validation import (
+from recsys_helpers.checks import (
     check_choice,
     check_non_negative_float,
     check_non_negative_int,

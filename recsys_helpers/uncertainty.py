@@ -9,7 +9,14 @@ with replacement shows by how much. Two rules make the intervals honest:
   results are strongly correlated, so the interval of the difference is much narrower than the
   two separate intervals suggest.
 
-Both functions are deterministic given ``seed``. Percentile intervals are used throughout the
+:func:`bootstrap_ci` and :func:`paired_bootstrap` cover means of one or two paired per-user vectors
+(vectorised); :func:`bootstrap` takes any statistic of one or more samples, paired or independent,
+and can resample clusters (all rows of a drawn shopper) instead of rows.
+
+:func:`verdict` turns the interval of a difference into the words a sentence may use ("beats" only
+when the whole interval lies above zero), so the prose cannot claim more than the interval allows.
+
+All three are deterministic given ``seed``. Percentile intervals are used throughout the
 course; with a few dozen users they are rough, so the number of users is always reported with them.
 
 Introduced in chapter 02 (Evaluation); used wherever a chapter compares two models.
@@ -17,13 +24,22 @@ Introduced in chapter 02 (Evaluation); used wherever a chapter compares two mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
-from recsys_helpers.validation import check_positive_int
+from recsys_helpers.checks import check_positive_int
 
-__all__ = ["BootstrapResult", "PairedBootstrapResult", "bootstrap_ci", "paired_bootstrap"]
+__all__ = [
+    "BootstrapInterval",
+    "BootstrapResult",
+    "PairedBootstrapResult",
+    "bootstrap",
+    "bootstrap_ci",
+    "paired_bootstrap",
+    "verdict",
+]
 
 
 class BootstrapResult(NamedTuple):
@@ -43,6 +59,15 @@ class PairedBootstrapResult(NamedTuple):
     high: float
     prob_not_better: float
     num_users: int
+
+
+class BootstrapInterval(NamedTuple):
+    """A statistic of the samples, its percentile interval, and the resampled statistics."""
+
+    estimate: float
+    low: float
+    high: float
+    replicates: np.ndarray
 
 
 def _check_values(name: str, values) -> np.ndarray:
@@ -162,3 +187,142 @@ def paired_bootstrap(a, b, *, num_resamples: int = 2000, confidence: float = 0.9
     return PairedBootstrapResult(
         float(differences.mean()), float(low), float(high), float(np.mean(means <= 0)), int(a.size)
     )
+
+
+def _check_samples(samples, paired: bool, groups) -> tuple[list[np.ndarray], np.ndarray | None]:
+    if not samples:
+        raise ValueError("bootstrap needs at least one sample")
+    arrays = []
+    for position, sample in enumerate(samples):
+        array = np.asarray(sample)
+        if array.ndim == 0 or len(array) == 0:
+            raise ValueError(f"sample {position} must be a non-empty array (one row per unit), got shape {array.shape}")
+        arrays.append(array)
+    if paired and len({len(a) for a in arrays}) > 1:
+        raise ValueError(
+            f"paired samples must have the same length (one row per unit), got lengths {[len(a) for a in arrays]}"
+        )
+    if groups is None:
+        return arrays, None
+    if not paired:
+        raise ValueError("groups apply to paired samples: pass paired=True with groups")
+    groups = np.asarray(groups)
+    if groups.shape != (len(arrays[0]),):
+        raise ValueError(f"groups must hold one label per row ({len(arrays[0])}), got shape {groups.shape}")
+    return arrays, groups
+
+
+def bootstrap(
+    statistic: Callable[..., float],
+    *samples,
+    paired: bool = True,
+    groups=None,
+    num_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed=0,
+) -> BootstrapInterval:
+    """Percentile bootstrap interval of any ``statistic(*samples)``.
+
+    Resampling, in this order for each of the ``num_resamples`` resamples (one
+    ``numpy.random.default_rng(seed)`` for all):
+
+    - ``paired=True``, no ``groups``: the samples share their units (the same users, in the same
+      order); ``idx = rng.integers(0, n, n)`` and ``statistic(*(s[idx] for s in samples))``;
+    - ``paired=False``: independent samples (two groups of users); each sample in turn draws its
+      own ``rng.integers(0, n_i, n_i)``;
+    - ``groups`` (paired only): the units are the distinct labels of ``groups`` (``np.unique``
+      order, for example the shopper of each view); ``rng.integers(0, g, g)`` draws g of them and
+      the statistic sees all rows of each drawn group, group after group.
+
+    A resample whose statistic is NaN (an AUC of a resample with one class) is left out; see
+    ``len(replicates)``.
+
+    Parameters
+    ----------
+    statistic : callable
+        Takes the resampled samples (numpy arrays, same order as ``samples``), returns a float.
+    *samples : array-like, each of length >= 1 along its first axis (one row per unit)
+    paired : bool, default True
+    groups : array-like of shape (n,), optional
+    num_resamples : int, default 2000
+    confidence : float in (0, 1), default 0.95
+        The interval's ends are the ``tail`` and ``1 - tail`` quantiles of the kept replicates,
+        ``tail = (1 - confidence) / 2`` rounded to 12 decimals (exactly 0.025 for 0.95).
+    seed : int or numpy Generator, default 0
+
+    Returns
+    -------
+    BootstrapInterval
+        ``estimate`` (``statistic(*samples)``), ``low``, ``high`` and ``replicates`` (array of the
+        kept resampled statistics).
+
+    Raises
+    ------
+    ValueError
+        No sample, an empty sample, paired samples of different lengths, ``groups`` of the wrong
+        length or with ``paired=False``, an option out of range, or every replicate NaN.
+
+    Examples
+    --------
+    >>> gap = bootstrap(lambda a, b: a.mean() - b.mean(), [1.0, 2, 3], [0.0, 1], paired=False)
+    >>> gap.estimate, bool(gap.low <= gap.high), len(gap.replicates)
+    (1.5, True, 2000)
+
+    Introduced in issue 16 for chapter 10 (cluster bootstrap of an AUC gap) and chapter 14 (gap
+    between two groups of users).
+    """
+    if not callable(statistic):
+        raise ValueError(f"statistic must be callable, got {type(statistic).__name__}")
+    arrays, groups = _check_samples(samples, paired, groups)
+    _check_options(num_resamples, confidence)
+    rng = np.random.default_rng(seed)
+    if groups is not None:
+        labels = np.unique(groups)
+        rows_of = [np.flatnonzero(groups == label) for label in labels]
+    replicates = []
+    for _ in range(int(num_resamples)):
+        if groups is not None:
+            drawn = rng.integers(0, len(labels), len(labels))
+            rows = np.concatenate([rows_of[g] for g in drawn])
+            resampled = [a[rows] for a in arrays]
+        elif paired:
+            rows = rng.integers(0, len(arrays[0]), len(arrays[0]))
+            resampled = [a[rows] for a in arrays]
+        else:
+            resampled = [a[rng.integers(0, len(a), len(a))] for a in arrays]
+        replicates.append(float(statistic(*resampled)))
+    replicates = np.asarray(replicates)
+    replicates = replicates[~np.isnan(replicates)]
+    if replicates.size == 0:
+        raise ValueError("the statistic was NaN on every resample")
+    tail = round((1 - confidence) / 2, 12)
+    low, high = np.quantile(replicates, [tail, 1 - tail])
+    return BootstrapInterval(float(statistic(*arrays)), float(low), float(high), replicates)
+
+
+def verdict(low: float, high: float, *, above: str, below: str, inside: str) -> str:
+    """The words the interval ``[low, high]`` of a difference allows.
+
+    ``above`` when the whole interval lies above zero, ``below`` when it lies below zero, and
+    ``inside`` when it contains zero (the data cannot tell the two apart at this confidence).
+
+    >>> verdict(0.01, 0.03, above="beats", below="trails", inside="cannot be told apart from")
+    'beats'
+    >>> verdict(-0.01, 0.03, above="beats", below="trails", inside="cannot be told apart from")
+    'cannot be told apart from'
+
+    Raises
+    ------
+    ValueError
+        ``low`` or ``high`` is not a finite number, or ``low > high``.
+    """
+    for name, end in (("low", low), ("high", high)):
+        if isinstance(end, bool) or not isinstance(end, (int, float, np.number)) or not np.isfinite(end):
+            raise ValueError(f"{name} must be a finite number, got {end!r}")
+    if low > high:
+        raise ValueError(f"low ({low}) is above high ({high})")
+    if low > 0:
+        return above
+    if high < 0:
+        return below
+    return inside

@@ -6,7 +6,7 @@ then measures
 
 1. per chapter, the seconds to grade one submission in one process (the chapter's reference run,
    paid once per grading process, reported apart), median and maximum;
-2. the wall-clock time of ``python -m grading.batch --jobs J`` over the whole class, the way
+2. the wall-clock time of ``python -m course.grading.batch --jobs J`` over the whole class, the way
    ``make autograde`` runs it.
 
 Writes ``benchmarks/grading.json``. Run it on an idle machine:
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import nbformat
 
+from course.grading.checker import Chapter
+from course.grading.synthetic import class_plan, load_cases, scratch_course, submit
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from grading.checker import Chapter  # noqa: E402
-from grading.synthetic import class_plan, load_cases, scratch_course, submit  # noqa: E402
 
 
 def main() -> int:
@@ -71,7 +71,7 @@ def main() -> int:
             }
             print(chapter, record["chapters"][chapter], flush=True)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "grading.batch", "--jobs", str(args.jobs)], cwd=root, check=True,
+        subprocess.run([sys.executable, "-m", "course.grading.batch", "--jobs", str(args.jobs)], cwd=root, check=True,
                        capture_output=True)
         batch = time.perf_counter() - start
     total = args.students * len(chapters)

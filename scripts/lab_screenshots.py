@@ -2,14 +2,16 @@
 
 A manual check of what a learner sees (the automated checks are in tests/test_learner_lab.py).
 Start JupyterLab with ``make lab LAB_ARGS="--no-browser --port 8891 --IdentityProvider.token=tok
---LabApp.expose_app_in_browser=True"`` and Chromium with ``chromium --headless=new
---remote-debugging-port=9333``, then::
+--LabApp.expose_app_in_browser=True"`` (as root add ``--allow-root``) and Chromium with ``chromium
+--headless=new --remote-debugging-port=9333`` (as root add ``--no-sandbox``), then::
 
     .venv/bin/python scripts/lab_screenshots.py 01_basics/01_basics.ipynb OUT_DIR \\
         --find "MovieLens-100k holds" --find "Harper"
 
 Each ``--find TEXT`` scrolls the first rendered cell containing TEXT to the top and saves a
-screenshot ``OUT_DIR/<stem>-<n>.png``. Needs ``websocket-client`` (pinned in requirements.txt).
+screenshot ``OUT_DIR/<stem>-<n>.png``. ``--cells FILE`` writes what each cell shows as JSON (the
+browser test in tests/test_learner_lab.py reads it). Needs ``websocket-client`` (pinned in
+requirements.txt).
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ class Page:
 
 
 PANEL = "[...window.jupyterapp.shell.widgets('main')].find(w => w.sessionContext)"
+# Per cell: its type, tags, execution count, whether it shows an error, the rendered text of a
+# markdown cell and the figures it shows as the course's (recording.CourseFigure's HTML class).
+CELLS = """(() => %s.content.widgets.map(w => ({
+  type: w.model.type,
+  tags: w.model.getMetadata('tags') || [],
+  execution_count: w.model.type === 'code' ? w.model.executionCount : null,
+  error: w.model.type === 'code' && w.model.outputs.toJSON().some(o => o.output_type === 'error'),
+  text: w.model.type === 'markdown' ? w.node.innerText : '',
+  course_figures: [...w.node.querySelectorAll('.recsys-course-figure')].map(e => e.innerText),
+})))()""" % PANEL
 SCROLL_TO = """(async () => {
   const nb = %s.content;
   const index = nb.widgets.findIndex(w => w.model.sharedModel.getSource().includes(%%s));
@@ -82,6 +94,7 @@ def main(argv=None) -> int:
     parser.add_argument("--token", default="tok")
     parser.add_argument("--debug-port", type=int, default=9333)
     parser.add_argument("--no-run", action="store_true", help="open only, do not Run All")
+    parser.add_argument("--cells", type=Path, help="write what each cell shows here (JSON)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     page = Page(args.debug_port)
@@ -116,6 +129,8 @@ def main(argv=None) -> int:
         path = args.out / f"{stem}-{index + 1}.png"
         page.screenshot(path)
         shots.append(path)
+    if args.cells:
+        args.cells.write_text(json.dumps(page.js(CELLS), indent=1, ensure_ascii=False))
     errors = page.js("[...document.querySelectorAll('.jp-OutputArea-output[data-mime-type*=error]')]"
                      ".map(e => e.innerText.slice(0, 300))")
     print(json.dumps({"screenshots": [str(p) for p in shots], "error_outputs": errors}, indent=1))

@@ -8,8 +8,9 @@
   and topic names of chapter 11's simulated platform (its world at the parameters of the student
   notebook's parameters cell, so the two cannot drift apart).
 
-``make install`` runs it once (``make prepare`` runs it again, for instance after the cache folder
-was deleted); what is already in the caches is read, not recomputed. Chapters work without it,
+``make install``, ``make execute`` and ``make lab`` run it (``make prepare`` alone); what is already
+in the caches is checked, not recomputed or loaded (a few seconds), so a cache folder deleted since
+the installation is filled again before any chapter runs. Chapters work without it,
 only slower on their first run. Caches live under ``$RECSYS_CACHE_DIR`` or
 ``$XDG_CACHE_HOME/recsys_helpers`` (default ``~/.cache/recsys_helpers``).
 """
@@ -42,21 +43,24 @@ def main() -> int:
     step("matplotlib font cache", started)
 
     started = time.perf_counter()
-    from recsys_helpers.llm import load_language_model
+    from recsys_helpers.llm import converted_weights_folder, file_sha256, find_gguf, load_language_model
 
-    llm = load_language_model(progress=True)
-    how = "read from the cache" if llm.from_cache else "de-quantised from the GGUF and cached"
-    step(f"SmolLM2-135M ({llm.num_parameters:,} parameters) {how}", started)
+    gguf = find_gguf()
+    if (converted_weights_folder(file_sha256(gguf)) / "model.safetensors").is_file():
+        step(f"SmolLM2-135M already de-quantised ({gguf.name})", started)
+    else:
+        llm = load_language_model(progress=True)
+        step(f"SmolLM2-135M ({llm.num_parameters:,} parameters) de-quantised from the GGUF and cached", started)
 
     started = time.perf_counter()
-    from recsys_helpers.datasets import load_movielens_100k
-    from recsys_helpers.text import TextEmbedder, display_title, film_sentence, load_sentence_encoder
+    from recsys_helpers.data import load_movielens_100k
+    from recsys_helpers.text import LazySentenceEncoder, TextEmbedder, display_title, film_sentence
 
     items = load_movielens_100k().items
     sentences = [film_sentence(*row) for row in zip(items["title"], items["year"], items["genres"])]
     titles = [display_title(title) for title in items["title"]]
     posts = social_texts()
-    embedder = TextEmbedder(load_sentence_encoder())
+    embedder = TextEmbedder(LazySentenceEncoder())  # MiniLM is loaded only if a text is missing
     embedder.embed(sentences + titles + posts)
     step(f"MiniLM vectors of {len(items):,} films' sentences and titles and chapter 11's {len(posts):,} "
          f"posts and topics ({embedder.last_num_encoded:,} encoded, {embedder.last_num_cached:,} from the cache)",
@@ -68,7 +72,7 @@ def social_texts() -> list[str]:
     """Chapter 11's post texts and topic names, from its world at the notebook's default parameters."""
     import papermill
 
-    from recsys_helpers.social import SocialConfig, simulate_social
+    from recsys_helpers.worlds.social import SocialConfig, simulate_social
 
     notebook = ROOT / "notebooks" / "11_social" / "11_social.ipynb"
     defaults = {name: spec["default"] for name, spec in papermill.inspect_notebook(str(notebook)).items()}

@@ -8,7 +8,7 @@ indices (``user_idx``, ``item_idx``) and calls
 
     .venv-recbole/bin/python scripts/recbole_run.py WORKDIR NUM_USERS NUM_ITEMS [SETTINGS_JSON]
 
-(``SETTINGS_JSON`` replaces ``MODELS``: ``scripts/tune_appendix_a.py recbole`` uses it to try
+(``SETTINGS_JSON`` replaces ``MODELS``: ``scripts/tuning/tune_appendix_a.py recbole`` uses it to try
 learning rates on the validation split.)
 
 The script converts them to RecBole's atomic files, fits each model of ``MODELS`` with RecBole's
@@ -34,7 +34,7 @@ MODELS = {
     "BPR": {
         "embedding_size": 64,
         "epochs": 40,
-        "learning_rate": 0.001,  # chosen on the validation split by scripts/tune_appendix_a.py
+        "learning_rate": 0.001,  # chosen on the validation split by scripts/tuning/tune_appendix_a.py
         "train_batch_size": 1024,
     },
 }

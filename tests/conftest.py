@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import nbformat
@@ -29,12 +27,6 @@ def skip_unless_all(reason: str) -> None:
     if TEST_ALL:
         pytest.fail(f"`make test` needs this prerequisite: {reason}")
     pytest.skip(reason)
-
-
-_spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "scripts" / "execute_chapters.py")
-pipeline = importlib.util.module_from_spec(_spec)  # scripts/execute_chapters.py, importable by tests
-sys.modules[_spec.name] = pipeline  # registered first, as an import would (its dataclasses need it)
-_spec.loader.exec_module(pipeline)
 
 
 def recorded_figures(chapter: str) -> dict[str, object]:
@@ -62,7 +54,7 @@ def recorded_figures(chapter: str) -> dict[str, object]:
 
 
 def execution_record(chapter: str) -> dict:
-    """The fingerprint and run time that ``scripts/execute_chapters.py`` stored for a chapter."""
+    """The fingerprint and run time that ``python -m course.publish.execute`` stored for a chapter."""
     return json.loads((EXECUTED / f"{chapter}.json").read_text())
 
 

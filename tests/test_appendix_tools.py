@@ -8,7 +8,8 @@ import re
 import nbformat
 import pytest
 
-from conftest import EXECUTED, ROOT, execution_record, pipeline, recorded_figures, skip_unless_all
+from conftest import EXECUTED, ROOT, execution_record, recorded_figures, skip_unless_all
+from course.publish import execute
 
 pytestmark = pytest.mark.chapters
 APPENDIX = "A_tools"
@@ -32,7 +33,7 @@ def executed() -> nbformat.NotebookNode:
 
 
 def test_executed_copy_is_current():
-    current = pipeline.fingerprint(pipeline.chapter_inputs(SOURCE))
+    current = execute.fingerprint(execute.chapter_inputs(SOURCE))
     assert execution_record(APPENDIX)["fingerprint"] == current, "run `make execute`"
 
 

@@ -87,7 +87,7 @@ def test_tfidf_recommends_items_with_shared_words():
 
 
 def test_knn_beats_popularity_on_planted_structure():
-    from recsys_helpers.datasets import make_synthetic_interactions
+    from helpers import make_synthetic_interactions
     from recsys_helpers.evaluation import evaluate_full_ranking
     from recsys_helpers.preprocessing import encode_interactions, interaction_matrix
     from recsys_helpers.split import per_user_random_split

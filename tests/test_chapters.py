@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
 import nbformat
 import pytest
 
-from conftest import CHAPTERS, EXECUTED, ROOT, execution_record, pipeline, recorded_figures
+from conftest import CHAPTERS, EXECUTED, ROOT, execution_record, recorded_figures
+from course.cells import is_answer_cell
+from course.publish import execute
 
 pytestmark = pytest.mark.chapters
 GLUE_REFERENCE = re.compile(r"\{glue:(?:text|)\}`([^`:]+)")
 # Chapters and appendices (the appendices only when no COURSE_CHAPTERS selection is set).
-EXECUTED_NOTEBOOKS = CHAPTERS + [s.stem for s in pipeline.appendix_sources() if not os.environ.get("COURSE_CHAPTERS")]
+EXECUTED_NOTEBOOKS = CHAPTERS + [s.stem for s in execute.appendix_sources() if not os.environ.get("COURSE_CHAPTERS")]
 # What an executed page may carry: text, images, HTML and plain data. Anything else (an ipywidgets
 # view, JavaScript, a Vega or Plotly spec) needs a script, and myst-nb fetches those from CDNs.
 STATIC_MIME_TYPES = {
@@ -31,7 +34,7 @@ def executed(chapter: str) -> nbformat.NotebookNode:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_executed_copy_is_current(chapter):
     source = ROOT / "solutions" / chapter / f"{chapter}.ipynb"
-    current = pipeline.fingerprint(pipeline.chapter_inputs(source))
+    current = execute.fingerprint(execute.chapter_inputs(source))
     assert execution_record(chapter)["fingerprint"] == current, "run `make execute`"
 
 
@@ -57,7 +60,8 @@ def test_every_figure_in_the_text_is_recorded(chapter):
     missing = referenced - set(recorded_figures(chapter))
     assert not missing, f"the text cites figures the notebook never recorded: {sorted(missing)}"
     assert all(name.startswith(chapter[:3]) for name in referenced), "glue names start with the chapter number"
-    assert f"{chapter[:2]}_run_seconds" in recorded_figures(chapter)
+    seconds = recorded_figures(chapter).get(f"{chapter[:2]}_run_seconds")
+    assert isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0, f"run time: {seconds!r}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -66,7 +70,7 @@ def test_site_copy_hides_solutions_and_hidden_tests(chapter):
     assert "student-notebook-link" in nb.cells[1].metadata.get("tags", [])
     for cell in nb.cells:
         assert "BEGIN HIDDEN TESTS" not in cell.source and "BEGIN SOLUTION" not in cell.source
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+        if is_answer_cell(cell):
             assert "hide-input" in cell.metadata["tags"]
 
 

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recsys_helpers.evaluation import evaluate_full_ranking, evaluate_sampled, top_k_items
+from recsys_helpers.evaluation import (
+    evaluate_full_ranking,
+    evaluate_sampled,
+    per_user_list_metrics,
+    per_user_metrics,
+    top_k_items,
+)
 from recsys_helpers.metrics import ndcg_at_k
 
 
@@ -25,6 +31,14 @@ def test_top_k_matches_a_python_loop(seed):
     exclude = sp.random(30, 25, density=0.3, random_state=seed, format="csr")
     np.testing.assert_array_equal(top_k_items(scores, 7, exclude=exclude), python_top_k(scores, 7, exclude))
     np.testing.assert_array_equal(top_k_items(scores, 7), python_top_k(scores, 7, None))
+
+
+@pytest.mark.parametrize("k", [1, 5, 24, 25])
+def test_top_k_equals_a_full_stable_sort(k):
+    rng = np.random.default_rng(k)
+    scores = rng.choice([-np.inf, -1.0, -0.0, 0.0, 0.5, 2.0, np.inf], size=(40, 25))
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(top_k_items(scores, k), expected)
 
 
 def test_excluded_items_are_never_recommended():
@@ -116,3 +130,84 @@ def test_explicitly_stored_zeros_are_not_interactions():
     assert test.nnz == 2
     result = evaluate_full_ranking(scores, train, test, k=1, metrics=["hit_rate"])
     assert result == {"hit_rate": 1.0, "num_users": 1}
+
+
+# --------------------------------------------------------------------------- per-user metrics
+def _brute_force_ndcg(scores, train, test, k):
+    """NDCG@k per test user from a plain Python ranking: score desc, then item index asc."""
+    values = []
+    for user in range(scores.shape[0]):
+        relevant = set(np.flatnonzero(test[user].toarray().ravel()).tolist())
+        if not relevant:
+            continue
+        seen = set(np.flatnonzero(train[user].toarray().ravel()).tolist())
+        ranked = sorted((i for i in range(scores.shape[1]) if i not in seen), key=lambda i: (-scores[user, i], i))
+        gains = sum(1 / np.log2(r + 2) for r, item in enumerate(ranked[:k]) if item in relevant)
+        ideal = sum(1 / np.log2(r + 2) for r in range(min(k, len(relevant))))
+        values.append((user, gains / ideal))
+    return values
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_per_user_metrics_match_a_brute_force_ranking_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 4, size=(30, 25)).astype(float)  # many ties
+    train = sp.random(30, 25, density=0.2, random_state=seed, format="csr")
+    test = sp.random(30, 25, density=0.1, random_state=seed + 10, format="csr")
+    test = test - test.multiply(train != 0)
+    frame = per_user_metrics(scores, test, k=5, exclude=train)
+    expected = _brute_force_ndcg(scores, train, test, 5)
+    assert frame["user"].tolist() == [u for u, _ in expected]
+    np.testing.assert_allclose(frame["ndcg"], [v for _, v in expected], rtol=0, atol=1e-12)
+    means = evaluate_full_ranking(scores, train, test, k=5, metrics=["ndcg", "recall", "hit_rate"])
+    for name in ("ndcg", "recall", "hit_rate"):
+        assert frame[name].mean() == pytest.approx(means[name], abs=1e-12)
+
+
+def test_per_user_metrics_candidate_policy_is_explicit():
+    scores = np.array([[0.9, 0.8, 0.1]])
+    test = sp.csr_matrix([[0, 1, 0]])
+    seen = sp.csr_matrix([[1, 0, 0]])
+    assert per_user_metrics(scores, test, k=1, exclude=seen)["hit_rate"].tolist() == [1.0]
+    assert per_user_metrics(scores, test, k=1, exclude=None)["hit_rate"].tolist() == [0.0]
+    assert per_user_metrics(scores, test, k=1, exclude=[[0]])["hit_rate"].tolist() == [1.0]
+    with pytest.raises(TypeError, match="exclude"):
+        per_user_metrics(scores, test, k=1)
+
+
+def test_per_user_metrics_tie_goes_to_the_lower_item_index():
+    scores = np.ones((1, 4))
+    assert per_user_metrics(scores, np.array([1]), k=1, exclude=None)["ndcg"].tolist() == [0.0]
+    assert per_user_metrics(scores, np.array([0]), k=1, exclude=None)["ndcg"].tolist() == [1.0]
+
+
+def test_one_target_per_row_gives_one_over_log_rank():
+    scores = np.array([[0.1, 0.9, 0.5, 0.3], [0.4, 0.3, 0.2, 0.1], [0.0, 0.1, 0.2, 0.3]])
+    frame = per_user_metrics(scores, np.array([2, 3, 1]), k=3, exclude=None, metrics=["ndcg", "mrr"])
+    assert frame["user"].tolist() == [0, 1, 2]
+    np.testing.assert_allclose(frame["ndcg"], [1 / np.log2(3), 0.0, 1 / np.log2(4)])
+    np.testing.assert_allclose(frame["mrr"], [0.5, 0.0, 1 / 3])
+
+
+def test_list_metrics_score_given_lists_and_skip_users_without_test_items():
+    lists = np.array([[3, 1, 0], [0, 1, 2], [2, 0, 1]])
+    test = sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]))
+    frame = per_user_list_metrics(lists, test, k=2, metrics=["recall", "ndcg"])
+    assert frame["user"].tolist() == [0, 2]
+    np.testing.assert_allclose(frame["recall"], [0.5, 0.0])
+    np.testing.assert_allclose(frame["ndcg"], [ndcg_at_k([3, 1], {0, 1}, 2), 0.0])
+
+
+@pytest.mark.parametrize(
+    "lists, test, kwargs, message",
+    [
+        ([[0, 1]], sp.csr_matrix([[1, 0]]), {"metrics": ["auc"]}, "unknown metric"),
+        ([[0, 1]], sp.csr_matrix([[0, 0]]), {}, "no non-zero entry"),
+        ([[0, 1]], sp.csr_matrix([[1, 0], [0, 1]]), {}, "2 rows, but there are 1"),
+        ([[0, 1]], np.array([0.5]), {}, "one target item per row"),
+        ([[0, 0]], np.array([0]), {}, "more than once"),
+    ],
+)
+def test_list_metrics_reject_bad_input(lists, test, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        per_user_list_metrics(lists, test, k=2, **kwargs)

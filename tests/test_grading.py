@@ -2,7 +2,7 @@
 
 One scratch course holds, for every chapter, a blank submission, the solution, the alternative
 correct answers and the plausible wrong answers of ``tests/grading/cases/NN_slug.py``, and for
-chapter 01 the attacks of ``tests/grading/attacks.py``. ``python -m grading.batch`` (what
+chapter 01 the attacks of ``tests/grading/attacks.py``. ``python -m course.grading.batch`` (what
 ``make autograde`` runs) grades them all once; the tests then read the gradebook:
 
 - blank -> 0 for every exercise; the solution -> full marks;
@@ -28,10 +28,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import CHAPTERS, ROOT
-
-sys.path.insert(0, str(ROOT))
-from grading.checker import HIDDEN_BLOCK, grading_of, is_test_cell
-from grading.synthetic import build, class_plan, load_cases, scratch_course, solutions_of, submit
+from course.cells import HIDDEN_BLOCK, grading_of, is_test_cell
+from course.grading.synthetic import build, class_plan, load_cases, scratch_course, solutions_of, submit
 
 pytestmark = pytest.mark.nbgrader
 BIN = Path(sys.executable).parent
@@ -39,6 +37,7 @@ TEST_SECONDS = "15"  # a looping answer costs this long here (60 s per test, 120
 
 
 def load_module(path: Path):
+    """A data file of tests/grading/ (no package: submissions written as source strings), by path."""
     spec = importlib.util.spec_from_file_location(path.stem.replace("-", "_"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -124,7 +123,7 @@ def graded_class(tmp_path_factory):
     }
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "grading.batch", "--jobs", "2"], cwd=root, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "course.grading.batch", "--jobs", "2"], cwd=root, env=env, capture_output=True, text=True
     )
     seconds = time.perf_counter() - start
     time.sleep(4)  # give a detached process time to try its write
@@ -253,17 +252,21 @@ def test_feedback_and_autograded_notebooks_hold_no_hidden_test(graded_class):
     assert not leaks, "\n".join(leaks[:20])
 
 
-def test_grades_table_lists_every_student_and_exercise(graded_class):
+def test_grades_tables_list_every_student_and_exercise(graded_class):
     root = graded_class["root"]
-    subprocess.run([sys.executable, "-m", "grading.grades", "grades.csv"], cwd=root, check=True, capture_output=True)
-    with (root / "grades.csv").open() as handle:
+    nbgrader("export", "--to", "grades/grades.csv", cwd=root)  # what make grades runs
+    subprocess.run([sys.executable, "-m", "course.grading.grades", "grades"], cwd=root, check=True,
+                   capture_output=True)
+    with (root / "grades" / "by_exercise.csv").open() as handle:
         rows = list(csv.DictReader(handle))
+    with (root / "grades" / "grades.csv").open() as handle:
+        totals = {(r["student_id"], r["assignment"]): float(r["raw_score"]) for r in csv.DictReader(handle)}
     for (student, chapter), scores in graded_class["scores"].items():
         mine = {
-            r["exercise"]: float(r["points"]) for r in rows if (r["student"], r["assignment"]) == (student, chapter)
+            r["exercise"]: float(r["points"]) for r in rows if (r["student_id"], r["assignment"]) == (student, chapter)
         }
-        assert {test: mine.get(test) for test in scores} == scores
-        assert mine["total"] == sum(scores.values())
+        assert mine == scores
+        assert totals[(student, chapter)] == sum(scores.values())
 
 
 @needs_attacks
@@ -277,7 +280,7 @@ def test_an_unreadable_submission_is_reported_after_the_others_are_graded(tmp_pa
     (broken / f"{chapter}.ipynb").write_text("{ this is not a notebook")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
-        [sys.executable, "-m", "grading.batch"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "course.grading.batch"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert done.returncode == 1
     assert "broken" in done.stderr and "not graded" in done.stderr

@@ -8,8 +8,8 @@ import json
 import math
 import struct
 import subprocess
-import sys
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,12 +17,12 @@ import scipy.sparse as sp
 import torch
 
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT))
-from grading import sandbox
-from grading.checker import borrowed_names, defined_names, hidden_line_numbers
-from grading.protocol import ProtocolError, decode, encode, read_plain, send_plain
-from grading.sandbox import Limits, SandboxFailure, StudentProcess
+from course.cells import hidden_line_numbers
+from course.grading import sandbox
+from course.grading.checker import Chapter, CourseError, borrowed_names, defined_names
+from course.grading.protocol import AnswerTooLarge, ProtocolError, decode, encode, read_plain, send_plain
+from course.grading.sandbox import Limits, SandboxFailure, StudentProcess
+from recsys_helpers.partial_credit import part
 
 
 def round_trip(value):
@@ -71,13 +71,9 @@ def test_other_objects_come_back_as_references():
 
 
 def frame(header: dict, buffers: list[bytes]) -> io.BytesIO:
-    stream = io.BytesIO()
     text = json.dumps({**header, "nbuf": len(buffers)}).encode()
-    stream.write(struct.pack("<Q", len(text)) + text)
-    for buffer in buffers:
-        stream.write(struct.pack("<Q", len(buffer)) + buffer)
-    stream.seek(0)
-    return stream
+    body = struct.pack("<Q", len(text)) + text + b"".join(struct.pack("<Q", len(b)) + b for b in buffers)
+    return io.BytesIO(struct.pack("<Q", len(body)) + body)
 
 
 @pytest.mark.parametrize(
@@ -96,10 +92,29 @@ def test_malformed_answers_are_refused(tree, buffers):
         decode(header["value"], got, lambda info: None)
 
 
-def test_an_oversized_answer_is_refused(monkeypatch):
-    monkeypatch.setattr("grading.protocol.MAX_MESSAGE_BYTES", 100)
-    with pytest.raises(ProtocolError, match="larger than"):
-        read_plain(frame({"value": None}, [b"x" * 200]))
+def test_an_oversized_answer_is_refused_and_read_past(monkeypatch):
+    monkeypatch.setattr("course.grading.protocol.MAX_ANSWER_BYTES", 100)
+    stream = frame({"value": None}, [b"x" * 200])
+    stream.seek(0, io.SEEK_END)
+    stream.write(frame({"value": 7}, []).getvalue())  # the next answer on the channel
+    stream.seek(0)
+    with pytest.raises(AnswerTooLarge, match="over the 0 MiB"):
+        read_plain(stream)
+    assert read_plain(stream)[0]["value"] == 7
+
+
+def test_an_answer_with_too_much_structure_is_refused(monkeypatch):
+    monkeypatch.setattr("course.grading.protocol.MAX_HEADER_BYTES", 1000)
+    with pytest.raises(AnswerTooLarge, match="structure"):
+        round_trip([0.5] * 100)
+
+
+def test_an_answer_is_bounded_in_decoded_size(monkeypatch):
+    """Decoded size counts Python objects too: 1,000 small floats are 64 kB here, not 8 kB of buffers."""
+    monkeypatch.setattr("course.grading.protocol.MAX_ANSWER_BYTES", 50_000)
+    with pytest.raises(AnswerTooLarge, match="decodes to more than"):
+        round_trip([float(i) for i in range(1000)])
+    assert round_trip(np.arange(1000.0)).shape == (1000,)  # the same numbers as an array fit
 
 
 def test_defined_names_and_hidden_lines():
@@ -290,3 +305,301 @@ def test_the_chapters_own_cells_may_use_forbidden_functions_but_answers_may_not(
     student = StudentProcess(steps, forbid=["recsys_helpers.split.leave_last_out"], limits=Limits())
     student.prepare()
     assert result_of(student) == [1, "BorrowedAnswer"]
+
+
+# --------------------------------------------------------------------------- the submission as a whole (issue 20)
+
+
+def forked_holders(children: int, each_bytes: int) -> str:
+    """A cell that forks ``children`` processes, each allocating ``each_bytes`` and holding them for 4 s;
+    ``result`` is how many of them held their memory (the parent waits for all of them first)."""
+    return (
+        "import os, select, time\n"
+        "import numpy as np\n"
+        "read_end, write_end = os.pipe()\n"
+        "kids = []\n"
+        f"for _ in range({children}):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        try:\n"
+        f"            block = np.ones({each_bytes} // 8)\n"
+        "            os.write(write_end, b'x')\n"
+        "            time.sleep(4)\n"
+        "        finally:\n"
+        "            os._exit(0)\n"
+        "    kids.append(pid)\n"
+        "os.close(write_end)\n"
+        "held = b''\n"
+        "while chunk := os.read(read_end, 16):\n"
+        "    held += chunk\n"
+        "for pid in kids:\n"
+        "    os.waitpid(pid, 0)\n"
+        "result = len(held)\n"
+    )
+
+
+def test_a_forking_submission_cannot_hold_more_than_its_memory_cap():
+    """4 children x 2.5 GiB under the default 6 GiB cap: at most two hold their memory at once."""
+    assert Limits().memory_bytes == 6 * 2**30
+    student = run_cells(forked_holders(4, 5 * 2**29))
+    cell_error = student.cell_errors.get(0, "")
+    held = result_of(student)
+    if sandbox.submission_cap() == sandbox.CAP_WATCHDOG:  # the whole sandbox is killed
+        assert "more than 6 GiB" in cell_error
+    else:  # the kernel kills children past the cgroup's limit
+        assert held in (1, 2), (held, cell_error)
+
+
+def test_the_watchdog_fallback_caps_memory_and_processes(monkeypatch):
+    monkeypatch.setattr(sandbox, "submission_cap", lambda: sandbox.CAP_WATCHDOG)
+    student = run_cells(forked_holders(4, 700 * 2**20), memory_bytes=2 * 2**30)
+    assert "held more than 2 GiB" in student.cell_errors[0]
+    student.close()
+    student = run_cells("import subprocess\nkids = [subprocess.Popen(['sleep', '20']) for _ in range(40)]\n",
+                        processes=16)
+    assert "more than 16 processes" in student.cell_errors[0]
+    student.close()
+
+
+def test_a_submission_cannot_start_more_processes_than_its_cap():
+    student = run_cells(
+        "import subprocess\n"
+        "kids = []\n"
+        "try:\n"
+        "    for _ in range(100):\n"
+        "        kids.append(subprocess.Popen(['sleep', '20']))\n"
+        "except OSError:\n"
+        "    pass\n"
+        "result = len(kids)\n"
+        "for kid in kids:\n"
+        "    kid.kill()\n",
+        processes=16,
+    )
+    if sandbox.submission_cap() == sandbox.CAP_WATCHDOG:
+        assert "more than 16 processes" in student.cell_errors[0]
+        student.close()
+    else:
+        assert result_of(student) < 16
+
+
+def test_an_answer_of_8_million_floats_fails_without_growing_the_checker():
+    import tracemalloc
+
+    student = run_cells("def result():\n    return [0.5] * 8_000_000\n\ndef small():\n    return 3\n")
+    function = student.ask("fetch", key="t", name="result", seconds=30)
+    student.start_test(120)
+    tracemalloc.start()
+    try:
+        with pytest.raises(sandbox.AnswerRefused, match="structure .* takes [0-9]+ MiB, over the 8 MiB"):
+            function()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 400 * 2**20, f"the checker grew by {peak / 2**20:.0f} MiB"
+    assert student.ask("fetch", key="t", name="result", seconds=30) is not None  # the process goes on
+    student.close()
+
+
+def test_printing_more_than_the_file_limit_is_cut_with_a_note():
+    """Python's output is cut at 8 MiB with a note; writing to the log's descriptor past the 64 MiB file limit
+    raises OSError (EFBIG) instead of killing the process with SIGXFSZ."""
+    student = run_cells(
+        "print('x' * (80 * 2**20))\n",
+        "def loud():\n    print('y' * (80 * 2**20))\n    return 5\n",
+        "import errno, os\n"
+        "try:\n"
+        "    while True:\n"
+        "        os.write(1, b'z' * 2**20)\n"
+        "except OSError as error:\n"
+        "    refused = errno.errorcode[error.errno]\n"
+        "notes = open('/tmp/output.log', 'rb').read().count(b'[output cut here: more than 8 MiB')\n"
+        "result = (loud(), notes, refused)\n",
+    )
+    assert result_of(student) == (5, 1, "EFBIG") and student.cell_errors == {}
+
+
+FRESH_COPY = (
+    "import importlib.util\n"
+    "import recsys_helpers.split as split\n"
+    "spec = importlib.util.spec_from_file_location('fresh_split', split.__file__)\n"
+    "fresh = importlib.util.module_from_spec(spec)\n"
+    "spec.loader.exec_module(fresh)\n"
+    "copied = {}\n"
+    "exec(open(split.__file__).read(), copied)\n"
+    "shifted = {}\n"
+    "exec(compile('\\n' * 40 + open(split.__file__).read(), 'elsewhere.py', 'exec'), shifted)\n"
+    "by_import, by_exec, by_shifted = fresh.leave_last_out, copied['leave_last_out'], shifted['leave_last_out']\n"
+)
+
+
+@pytest.mark.parametrize("name", ["by_import", "by_exec", "by_shifted"])
+def test_a_fresh_copy_of_a_forbidden_function_is_poisoned_too(name):
+    steps = [
+        {"op": "exec", "index": 0, "source": FRESH_COPY},
+        {"op": "exec", "index": 1, "source": f"def result(frame):\n    return {name}(frame)\n"},
+        {"op": "snapshot", "key": "t", "names": ["result"]},
+    ]
+    student = StudentProcess(steps, forbid=["recsys_helpers.split.leave_last_out"], limits=Limits())
+    student.prepare()
+    function = student.ask("fetch", key="t", name="result", seconds=30)
+    student.start_test(30)
+    with pytest.raises(Exception, match="recsys_helpers.split.leave_last_out"):
+        function(None)
+    assert student.end_test() == ["recsys_helpers.split.leave_last_out"]
+    student.close()
+
+
+def test_a_function_of_the_same_name_but_other_code_is_not_poisoned():
+    student = run_cells(
+        "def leave_last_out(frame):\n    return 'mine'\n\nresult = leave_last_out(None)\n",
+        forbid=["recsys_helpers.split.leave_last_out"],
+    )
+    assert result_of(student) == "mine"
+
+
+# --------------------------------------------------------------------------- verdicts of a synthetic chapter
+
+
+def synthetic_chapter(tmp_path, test_source: str, points: float, reference: str) -> Chapter:
+    """A one-exercise chapter: an answer cell defining ``double`` and its test cell."""
+    answer = nbformat.v4.new_code_cell(f"### BEGIN SOLUTION\n{reference}### END SOLUTION\n")
+    answer.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": "ex",
+                                   "schema_version": 3}
+    test = nbformat.v4.new_code_cell(test_source)
+    test.metadata["nbgrader"] = {"solution": False, "grade": True, "locked": True, "points": points,
+                                 "grade_id": "ex_tests", "schema_version": 3}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import math\n"), answer, test])
+    path = tmp_path / "synthetic.ipynb"
+    nbformat.write(nb, path)
+    return Chapter(path)
+
+
+def submission(chapter: Chapter, answer: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(chapter.path, as_version=4)
+    nb.cells[1].source = answer
+    return nb
+
+
+PARTS_TEST = (
+    "from recsys_helpers.partial_credit import part\n"
+    "with part('doubles positive numbers', points=2):\n"
+    "    got = double(2)\n"
+    "    assert got == 4, f'expected 4, got {got!r}'\n"
+    "### BEGIN HIDDEN TESTS\n"
+    "with part('doubles negative numbers', points=1):\n"
+    "    got = double(-3)\n"
+    "    assert got == -6, f'a negative number is doubled too: expected -6, got {got!r}'\n"
+    "with part('refuses strings', points=1):\n"
+    "    try:\n"
+    "        double('secret-987')\n"
+    "    except TypeError:\n"
+    "        pass\n"
+    "    else:\n"
+    "        raise AssertionError('a string must raise TypeError')\n"
+    "### END HIDDEN TESTS\n"
+)
+DOUBLE = "def double(x):\n    if isinstance(x, str):\n        raise TypeError('a number, please')\n    return 2 * x\n"
+
+
+def test_partial_credit_gives_the_points_of_the_parts_that_pass(tmp_path):
+    chapter = synthetic_chapter(tmp_path, PARTS_TEST, 4, DOUBLE)
+    assert chapter.exercises[0].parts == {
+        "doubles positive numbers": 2, "doubles negative numbers": 1, "refuses strings": 1,
+    }
+    verdicts = chapter.grade(submission(chapter, DOUBLE))
+    assert verdicts["ex_tests"].as_dict() == {"passed": True, "message": "passed", "points": 4.0}
+    verdict = chapter.grade(submission(chapter, "def double(x):\n    return 0 if x == -3 else x + x\n"))["ex_tests"]
+    assert (verdict.passed, verdict.points) == (False, 2.0)
+    assert verdict.message.splitlines() == [
+        "1 of 3 parts passed (2 of 4 points).",
+        "- passed: doubles positive numbers (2 points)",
+        "- FAILED: doubles negative numbers (1 point): A hidden test failed with AssertionError: a negative number "
+        "is doubled too: expected -6, got <your value: not shown in a hidden test>",
+        "- FAILED: refuses strings (1 point): A hidden test failed with AssertionError: a string must raise TypeError",
+    ]
+
+
+def test_without_parts_an_exercise_stays_all_or_nothing(tmp_path):
+    test = (
+        "assert double(2) == 4\n"
+        "### BEGIN HIDDEN TESTS\nassert double(-3) == -6, 'negatives too'\n### END HIDDEN TESTS\n"
+    )
+    chapter = synthetic_chapter(tmp_path, test, 3, DOUBLE)
+    verdict = chapter.grade(submission(chapter, "def double(x):\n    return 2 * abs(x)\n"))["ex_tests"]
+    assert verdict.as_dict() == {
+        "passed": False, "message": "A hidden test failed with AssertionError: negatives too", "points": 0.0,
+    }
+
+
+@pytest.mark.parametrize(
+    "test, problem",
+    [
+        ("from recsys_helpers.partial_credit import part\nwith part('a', points=1):\n    pass\n", "add up to 1"),
+        ("from recsys_helpers.partial_credit import part\nwith part('a', points=one):\n    pass\n", "number literal"),
+        ("from recsys_helpers.partial_credit import part\nwith part('a', points=1):\n    pass\n"
+         "with part('a', points=1):\n    pass\n", "two parts are named 'a'"),
+    ],
+)
+def test_parts_that_do_not_add_up_are_a_course_error(tmp_path, test, problem):
+    with pytest.raises(CourseError, match=problem):
+        synthetic_chapter(tmp_path, test, 2, DOUBLE)
+
+
+def test_a_part_outside_grading_is_a_label_that_names_itself_in_the_error():
+    with pytest.raises(AssertionError) as caught:
+        with part("doubles negative numbers", points=1):
+            raise AssertionError("expected -6")
+    assert caught.value.__notes__ == ["(in the part 'doubles negative numbers' of this test, worth 1 points)"]
+
+
+LEAKY_TEST = (
+    "got = double(3)\n"
+    "assert got == 6, f'expected 6, got {got!r}'\n"
+    "### BEGIN HIDDEN TESTS\n"
+    "secret = 'hidden-input-4242'\n"
+    "got = double(secret)\n"
+    "assert got == secret * 2, f'a string is repeated: expected {secret * 2!r}, got {got!r} of length {len(got)}'\n"
+    "### END HIDDEN TESTS\n"
+)
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("def double(x):\n    if x == 3:\n        return 6\n    raise ValueError(repr(x))\n",
+         "Your code raised ValueError in a hidden test (its message is not shown"),
+        ("def double(x):\n    return 6 if x == 3 else 'leak: ' + repr(x)\n",
+         "A hidden test failed with AssertionError (its message is not shown: it is computed from the test's inputs)."),
+        ("def double(x):\n    return 6 if x == 3 else [repr(x)]\n",
+         "A hidden test failed with AssertionError (its message is not shown"),
+    ],
+)
+def test_a_hidden_tests_inputs_do_not_reach_the_feedback_through_the_answer(tmp_path, answer, expected):
+    chapter = synthetic_chapter(tmp_path, LEAKY_TEST, 1, "def double(x):\n    return 2 * x\n")
+    message = chapter.grade(submission(chapter, answer))["ex_tests"].message
+    assert message.startswith(expected) and "4242" not in message, message
+
+
+def test_a_hidden_tests_own_words_are_kept_and_the_students_value_withheld(tmp_path):
+    test = LEAKY_TEST.replace(" of length {len(got)}", "")
+    chapter = synthetic_chapter(tmp_path, test, 1, "def double(x):\n    return 2 * x\n")
+    message = chapter.grade(submission(chapter, "def double(x):\n    return 6 if x == 3 else repr(x)\n"))["ex_tests"]
+    assert message.message == (
+        "A hidden test failed with AssertionError: a string is repeated: expected "
+        "'hidden-input-4242hidden-input-4242', got <your value: not shown in a hidden test>"
+    )
+
+
+def test_nbgrader_records_the_points_of_the_parts_that_pass(tmp_path):
+    from nbgrader.utils import determine_grade
+
+    from course.grading.nbgrader_plugin import SandboxedTests
+
+    chapter = synthetic_chapter(tmp_path, PARTS_TEST, 4, DOUBLE)
+    grader = SandboxedTests(source_directory=str(tmp_path.parent))
+    resources = {"nbgrader": {"assignment": tmp_path.name, "notebook": chapter.path.stem}}
+    wrong = submission(chapter, "def double(x):\n    return 0 if x == -3 else x + x\n")
+    graded, _ = grader.preprocess(wrong, resources)
+    test_cell = graded.cells[2]
+    assert determine_grade(test_cell) == (2.0, 4.0)
+    assert "- FAILED: refuses strings (1 point)" in test_cell.outputs[0]["text"]

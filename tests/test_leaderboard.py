@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from recsys_helpers.data import load_ratings_file_order
 from recsys_helpers.leaderboard import (
     PUBLISHED_ML100K,
     benchmark_splits,
-    load_ratings_file_order,
     ranking_metrics,
     to_matrix,
     top_k_known_items,
@@ -70,6 +70,23 @@ def test_top_k_known_items_skips_seen_and_unknown_items():
     scores = np.array([[9.0, 1.0, 5.0, 0.5], [3.0, 9.0, 8.0, 2.0]])
     top = top_k_known_items(scores, train, k=1)
     assert top.tolist() == [[1], [0]]  # item 2 and 3 never occur in training
+
+
+def test_top_k_known_items_is_a_stable_argsort_with_seen_and_unknown_items_last():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 3, size=(20, 30)).astype(float)  # many ties
+    seen = rng.random((20, 30)) < 0.3
+    seen[:, [4, 17]] = False  # two items nobody saw
+    train = sp.csr_matrix(seen.astype(float))
+    masked = scores.copy()
+    masked[train.toarray() != 0] = -np.inf
+    masked[:, [4, 17]] = -np.inf
+    expected = np.argsort(-masked, axis=1, kind="stable")[:, :5]
+    assert top_k_known_items(scores, train, k=5).tolist() == expected.tolist()
+    with pytest.raises(ValueError, match="fewer than k"):
+        top_k_known_items(scores, train, k=28)
+    with pytest.raises(ValueError, match="differ in shape"):
+        top_k_known_items(scores[:, :-1], train, k=5)
 
 
 def test_ranking_metrics_match_hand_computed_values():

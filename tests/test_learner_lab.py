@@ -3,16 +3,22 @@ tools; the learner's archive holds no instructor material. Fast; no browser, no 
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from conftest import CHAPTERS, ROOT, skip_unless_all
+from course.cells import is_answer_cell
+from course.grading.synthetic import build, solutions_of
+from course.publish import archive as learner_archive
+from course.publish import release, workspace
+from recsys_helpers import recording
 
 LAB = ROOT / "lab" / "jupyter"
 INSTRUCTOR_LAB_PLUGINS = {
@@ -27,17 +33,6 @@ INSTRUCTOR_SERVER_EXTENSIONS = {
     "nbgrader.server_extensions.assignment_list",
     "nbgrader.server_extensions.course_list",
 }
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-workspace = load_script("learner_workspace")
-learner_archive = load_script("build_learner_archive")
 
 
 def test_lab_config_disables_instructor_tools_and_keeps_validate():
@@ -63,7 +58,7 @@ def test_instructor_plugin_ids_exist_in_the_installed_nbgrader():
 def test_make_lab_opens_work_with_the_learner_config():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
-    assert "scripts/learner_workspace.py" in recipe
+    assert "python -m course.publish.workspace" in recipe
     assert "root_dir=$(CURDIR)/work" in recipe
     assert "JUPYTER_CONFIG_DIR=$(CURDIR)/lab/jupyter" in makefile
     assert re.search(r"^work/$", (ROOT / ".gitignore").read_text(), re.M), "work/ must be git-ignored"
@@ -111,19 +106,103 @@ def test_learner_archive_members_and_refusals(tmp_path):
     assert {f"recsys-course/notebooks/{c}/{c}.ipynb" for c in CHAPTERS} <= set(names)
     assert {"recsys-course/notebooks/course/errata.ipynb", "recsys-course/notebooks/course/references.ipynb",
             "recsys-course/lab/settings/overrides.json"} <= set(names)
-    assert not [n for n in names if n.split("/")[1] in {"solutions", "tests", "grading", "book"}]
+    assert not [n for n in names if n.split("/")[1] in {"solutions", "tests", "book"}]
+    assert [n for n in names if n.split("/")[1] == "course"] == [
+        "recsys-course/course/__init__.py", "recsys-course/course/publish/__init__.py",
+        "recsys-course/course/publish/workspace.py",
+    ], "of the course package, the archive ships only what `make lab` runs"
+    assert not {"recsys-course/requirements.txt", "recsys-course/package.json"} & set(names), "instructor's tooling"
     assert zipfile.ZipFile(output).testzip() is None
+    for name in ("README.md", "Makefile"):
+        assert zipfile.ZipFile(output).read(f"recsys-course/{name}") == (learner_archive.LEARNER / name).read_bytes()
     assert learner_archive.build(tmp_path / "again.zip") == names
     assert (tmp_path / "again.zip").read_bytes() == output.read_bytes(), "the archive is reproducible"
     with pytest.raises(ValueError, match="instructor"):
         learner_archive.check(Path("solutions/x.ipynb"), b"{}")
+    with pytest.raises(ValueError, match="instructor"):
+        learner_archive.check(Path("course/grading/checker.py"), b"")
     with pytest.raises(ValueError, match="HIDDEN"):
         learner_archive.check(Path("notebooks/x/x.ipynb"), b"### BEGIN HIDDEN TESTS")
 
 
-# --- readable student notebooks (jupyterlab-myst; the release step in grading/release.py) ------------
+def test_make_lab_step_works_from_the_unpacked_archive(tmp_path):
+    """`make lab`'s `python -m course.publish.workspace`, run in the unpacked archive (no book/)."""
+    learner_archive.build(tmp_path / "learner.zip")
+    zipfile.ZipFile(tmp_path / "learner.zip").extractall(tmp_path)
+    unpacked = tmp_path / "recsys-course"
+    done = subprocess.run([sys.executable, "-m", "course.publish.workspace"], cwd=unpacked, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    work = unpacked / "work"
+    assert {p.name for p in work.iterdir()} == {p.name for p in (unpacked / "notebooks").iterdir() if p.is_dir()}
+    assert {p.name for p in (work / "course").iterdir()} == {"errata.ipynb", "references.ipynb"}
 
-from grading import release  # noqa: E402  (the release step's own module)
+
+def unpacked_archive(folder: Path) -> Path:
+    """The learner's archive, built and unpacked into ``folder``; its files dated 2026-01-01 as in the zip."""
+    learner_archive.build(folder / "learner.zip")
+    with zipfile.ZipFile(folder / "learner.zip") as archive:
+        archive.extractall(folder)
+    unpacked = folder / "recsys-course"
+    for path in unpacked.rglob("*"):
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+    return unpacked
+
+
+FIXED_MTIME = 1767225600  # 2026-01-01, the archive's member date
+LEARNER_TARGETS = {"help", "install", "prepare", "lab", "validate"}
+
+
+def make(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", *args], cwd=folder, capture_output=True, text=True, check=False)
+
+
+def test_learner_makefile_offers_only_the_targets_that_work_in_the_archive(tmp_path):
+    """Every target `make help` lists in the unpacked archive has what it needs (`make -n`: no missing
+    file, no book/, npm or instructor command); the README names only those targets."""
+    unpacked = unpacked_archive(tmp_path)
+    listed = set(re.findall(r"^  make (\w+)", make(unpacked, "help").stdout, re.M))
+    assert listed == LEARNER_TARGETS
+    for target in sorted(LEARNER_TARGETS - {"help"}):
+        done = make(unpacked, "-n", target, "CHAPTER=01_basics", "PYTHON=" + sys.executable)
+        assert done.returncode == 0, f"make -n {target} in the archive: {done.stderr}"
+        instructor = re.search(r"\bbook/|\bnpm\b|solutions/|requirements\.txt|-m pytest|bin/pytest", done.stdout)
+        assert not instructor, done.stdout
+    install = make(unpacked, "-n", "install", "PYTHON=" + sys.executable).stdout
+    assert "-r requirements-learner.txt -r requirements-nodeps.txt" in install
+    assert "scripts/prepare_machine.py" in install
+    readme = (unpacked / "README.md").read_text()
+    assert set(re.findall(r"`make (\w+)", readme)) <= LEARNER_TARGETS, "the README names a target the archive lacks"
+    assert "{eval}" in readme and "{tab-set}" in readme, "the README says what other editors show"
+
+
+def test_learner_lab_recipe_is_the_course_lab_recipe():
+    """`make lab` in the archive opens JupyterLab exactly as the course's own `make lab` does."""
+    def lab(makefile: Path) -> str:
+        text = makefile.read_text()
+        return text[text.index("LAB_ENV :="):text.index("\n\n", text.index("\nlab:"))]
+
+    assert lab(learner_archive.LEARNER / "Makefile") == lab(ROOT / "Makefile")
+
+
+def test_make_lab_runs_in_the_unpacked_archive_with_an_installed_environment(tmp_path):
+    """`make lab` for real in the unpacked archive, with this course's .venv as the archive's (its
+    stamp is newer than the archive's files, so nothing is installed): work/ is filled and JupyterLab
+    starts (``--version`` makes it print and exit). The caches' check is left out (``-o prepare``): it is
+    the course's own scripts/prepare_machine.py, which the real install of the archive runs."""
+    if not (ROOT / ".venv" / ".installed").exists():
+        skip_unless_all("the course's .venv is not installed (make install)")
+    unpacked = unpacked_archive(tmp_path)
+    (unpacked / ".venv").symlink_to(ROOT / ".venv")
+    stale = make(unpacked, "-q", ".venv/.installed")
+    assert stale.returncode == 0, "make would reinstall into the course's .venv: refusing"
+    done = make(unpacked, "-o", "prepare", "lab", "LAB_ARGS=--version")  # (prepare: a minute under load)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^\d+\.\d+\.\d+$", done.stdout, re.M), done.stdout
+    assert {p.name for p in (unpacked / "work").iterdir()} >= set(CHAPTERS) | {"course"}
+
+
+# --- readable student notebooks (jupyterlab-myst; the release step in course/publish/release.py) -----
 
 NOTEBOOKS = ROOT / "notebooks"
 # Directives jupyterlab-myst renders (checked in a browser: scripts/lab_screenshots.py).
@@ -135,6 +214,8 @@ DIRECTIVE = re.compile(r"^\s*(?:```+|:::+)\s*\{([a-z-]+)\}", re.M)
 EVAL = re.compile(r"\{eval\}`([^`]*)`")
 GLUED = re.compile(r'^glued\("([^"]+)"(?:, "([^"]*)")?\)$')
 RAW_MARKUP = re.compile(r"\{(glue|cite|doc|ref|numref|term)(:[a-z]+)?\}`")
+# Figures that measure the machine (durations, throughput, ratios of times): they differ from run to run.
+MACHINE_FIGURE = re.compile(r"seconds|_ms(_|$)|per_second|speedup|time_ratio|cpu_hours|run_minutes|_qps_")
 
 
 def student(chapter: str):
@@ -142,10 +223,12 @@ def student(chapter: str):
 
 
 def glued_names(chapter: str) -> set[str]:
-    """Names the source notebook records with glue("name", ...)."""
+    """Names the source notebook records with record("name", ...) or record_interval("prefix", ...)."""
     nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    return set(re.findall(r"""glue\(\s*f?["']([^"']+)["']""", text))
+    names = set(re.findall(r"""\brecord\(\s*f?["']([^"']+)["']""", text))
+    prefixes = set(re.findall(r"""\brecord_interval\(\s*f?["']([^"']+)["']""", text))
+    return names | prefixes | {prefix + "_{field}" for prefix in prefixes}
 
 
 import nbformat  # noqa: E402
@@ -180,8 +263,36 @@ def test_student_notebook_starts_with_the_setup_cell(chapter):
     first = next(c for c in cells if c.cell_type == "code")
     assert release.SETUP_TAG in first.metadata.get("tags", [])
     assert "except ImportError" in first.source and "make lab" in first.source
-    assert "record_figures()" in first.source
+    assert "from recsys_helpers.recording import glued, use_course_figures" in first.source
+    assert f'use_course_figures("{chapter}.ipynb")' in first.source, "the setup cell reads its own notebook"
     assert max(len(line) for line in first.source.splitlines()) <= 88
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebook_carries_the_course_figures_it_quotes(chapter):
+    """Before any cell has run, every quoted figure has the course's value (metadata for the kernel,
+    user_expressions for jupyterlab-myst); from the first exercise on, no failure stops Run All."""
+    from myst_nb.core.variables import format_plain_text
+
+    nb = student(chapter)
+    figures = nb.metadata[recording.COURSE_KEY]["figures"]
+    executed = ROOT / "book" / "chapters" / f"{chapter}.ipynb"
+    if executed.exists():  # the run the release embedded; figures that measure the machine differ per run
+        site = release.course_figures(executed)
+        stale = {name for name in figures if site.get(name) != figures[name] and not MACHINE_FIGURE.search(name)}
+        assert not stale, f"{chapter}: the course figures {sorted(stale)} are stale: `make release`"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        quoted = {name for _, name, _ in release.EVAL.findall(cell.source)}
+        assert quoted <= set(figures), f"{chapter} cell {index}: no course value for {quoted - set(figures)}"
+        shown = {e["expression"]: e["result"]["data"]["text/plain"] for e in cell.metadata.get("user_expressions", [])}
+        assert shown == {expression: f"{format_plain_text(figures[name], fmt)} (course run)"
+                         for expression, name, fmt in release.EVAL.findall(cell.source)}, f"{chapter} cell {index}"
+    first_answer = next(i for i, c in enumerate(nb.cells) if is_answer_cell(c))
+    untagged = [i for i, c in enumerate(nb.cells[first_answer:], first_answer)
+                if c.cell_type == "code" and release.RUN_PAST_TAG not in c.metadata.get("tags", [])]
+    assert not untagged, f"{chapter}: cells {untagged} would stop Run All"
 
 
 @pytest.fixture(scope="module")
@@ -239,23 +350,37 @@ def test_rewrite_markdown_examples():
     assert release.rewrite_markdown(out, refs) == out, "rewriting is idempotent"
 
 
-def test_release_leaves_nbgrader_cells_untouched():
+def test_release_leaves_nbgrader_sources_untouched_and_embeds_the_course_figures():
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("{glue:text}`x`"),
+        nbformat.v4.new_markdown_cell("{glue:text}`x` and {glue:text}`share:.1%` and {glue:text}`new`"),
         nbformat.v4.new_markdown_cell("{glue:text}`y`", metadata={"nbgrader": {"grade_id": "q", "locked": True}}),
         nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("def f():\n    raise NotImplementedError()",
+                                  metadata={"nbgrader": {"grade_id": "a", "solution": True}}),
+        nbformat.v4.new_markdown_cell("prose"),
+        nbformat.v4.new_code_cell("f()"),
     ])
-    release.learner_notebook(nb, {}, release.download_hint())
-    assert nb.cells[1].source == "{glue:text}`y`"
+    figures = {"x": "1200", "share": "0.25", "y": "2", "unused": "3"}
+    release.learner_notebook(nb, {}, release.download_hint(), "ch.ipynb", figures)
+    assert nb.cells[1].source == "{glue:text}`y`" and "user_expressions" not in nb.cells[1].metadata
     assert nb.cells[2].metadata["tags"] == [release.SETUP_TAG] and nb.cells[3].source == "x = 1"
-    release.learner_notebook(nb, {}, release.download_hint())
+    assert 'use_course_figures("ch.ipynb")' in nb.cells[2].source
+    assert nb.metadata[recording.COURSE_KEY] == {"figures": {"x": "1200", "share": "0.25"}}, "only quoted ones"
+    shown = {e["expression"]: e["result"]["data"] for e in nb.cells[0].metadata["user_expressions"]}
+    assert set(shown) == {'glued("x")', 'glued("share", ".1%")'}, "a figure the course lacks is left to the kernel"
+    assert shown['glued("share", ".1%")']["text/plain"] == "25.0% (course run)"
+    assert 'class="recsys-course-figure"' in shown['glued("share", ".1%")']["text/html"]
+    assert [c.metadata.get("tags", []) for c in nb.cells[3:]] == [[], [release.RUN_PAST_TAG], [],
+                                                                 [release.RUN_PAST_TAG]]
+    release.learner_notebook(nb, {}, release.download_hint(), "ch.ipynb", figures)
     assert sum(release.SETUP_TAG in c.metadata.get("tags", []) for c in nb.cells) == 1
+    assert nb.cells[4].metadata["tags"] == [release.RUN_PAST_TAG], "idempotent"
 
 
 def test_setup_cell_says_what_to_install_when_the_package_is_missing():
-    source = release.setup_source(release.download_hint("https://example.org/course"))
+    source = release.setup_source(release.download_hint("https://example.org/course"), "ch.ipynb")
     namespace: dict = {}
-    broken = source.replace("from recsys_helpers.figures import", "from recsys_helpers_missing import")
+    broken = source.replace("from recsys_helpers.recording import", "from recsys_helpers_missing import")
     with pytest.raises(ImportError, match=r"recsys_helpers.*download the course.*make lab") as caught:
         exec(compile(broken, "<setup>", "exec"), namespace)
     assert "https://example.org/course/book/how_to_use.html" in str(caught.value)
@@ -268,7 +393,7 @@ def test_learner_lab_renders_myst_and_keeps_every_cell_attached():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
     assert "--LabApp.app_settings_dir=$(CURDIR)/lab/settings" in recipe
-    assert re.search(r"^jupyterlab_myst==\S+$", (ROOT / "requirements.txt").read_text(), re.M)
+    assert re.search(r"^jupyterlab-myst==\S+$", (ROOT / "requirements.txt").read_text(), re.M)
     installed = ROOT / ".venv" / "share" / "jupyter" / "labextensions" / "jupyterlab-myst"
     if (ROOT / ".venv").is_dir():
         assert installed.is_dir(), "jupyterlab-myst's lab extension is not installed in .venv"
@@ -280,36 +405,25 @@ def test_inline_figures_evaluate_after_running_the_solved_student_notebook(tmp_p
     from nbclient import NotebookClient
 
     chapter = "01_basics"
-    nb = release.solved(student(chapter),
-                        nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4))
+    nb = build(student(chapter), solutions_of(nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb",
+                                                            as_version=4)))
     expressions = sorted({e for c in nb.cells if c.cell_type == "markdown" for e in EVAL.findall(c.source)})
     assert expressions
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import json\nprint(json.dumps({e: str(eval(e)) for e in " + repr(expressions) + "}))"))
+    nb.cells.append(nbformat.v4.new_code_cell(  # the learner's figure, never the course's fallback
+        "import json\nfrom recsys_helpers.recording import CourseFigure\n"
+        "print(json.dumps({e: 'course' if isinstance(eval(e), CourseFigure) else str(eval(e))"
+        " for e in " + repr(expressions) + "}))"))
     NotebookClient(nb, kernel_name="recsys-course", timeout=300,
                    resources={"metadata": {"path": str(NOTEBOOKS / chapter)}}).execute()
     shown = json.loads(nb.cells[-1].outputs[0]["text"])
-    from recsys_helpers.figures import NOT_YET
+    from recsys_helpers.recording import NOT_YET
 
-    assert not [e for e, v in shown.items() if v == NOT_YET], "figures never recorded"
-    site = recorded_text(chapter)
+    assert not [e for e, v in shown.items() if v in (NOT_YET, "course")], "figures never recorded"
+    executed = ROOT / "book" / "chapters" / f"{chapter}.ipynb"
+    site = release.course_figures(executed) if executed.exists() else {}
     from myst_nb.core.variables import format_plain_text
 
     for expression, value in shown.items():
         name, fmt = GLUED.match(expression).groups()
         if name in site and not name.endswith("run_seconds"):
             assert value == format_plain_text(site[name], fmt or ""), (expression, value, site[name])
-
-
-def recorded_text(chapter: str) -> dict[str, str]:
-    """name -> text/plain the executed site copy recorded (empty if not executed)."""
-    path = ROOT / "book" / "chapters" / f"{chapter}.ipynb"
-    if not path.exists():
-        return {}
-    found = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            scrapbook = output.get("metadata", {}).get("scrapbook", {})
-            if "name" in scrapbook:
-                found[scrapbook["name"]] = output["data"].get(scrapbook.get("mime_prefix", "") + "text/plain", "")
-    return found

@@ -16,8 +16,8 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from helpers import make_synthetic_interactions
 from recsys_helpers.baselines import PopularityRecommender
-from recsys_helpers.datasets import make_synthetic_interactions
 from recsys_helpers.evaluation import evaluate_full_ranking, top_k_items
 from recsys_helpers.models.ease import EASE
 from recsys_helpers.models.keras_models import KerasMF, KerasNeuMF, import_tensorflow

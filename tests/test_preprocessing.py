@@ -1,4 +1,4 @@
-"""ID encoding, implicit conversion, de-duplication, k-core filtering and sparse matrices."""
+"""ID encoding, implicit conversion, de-duplication, k-core filtering, sparse matrices and sessions."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_helpers.datasets import make_synthetic_interactions
+from helpers import make_synthetic_interactions
 from recsys_helpers.preprocessing import (
     IdEncoder,
     drop_duplicate_interactions,
     encode_interactions,
     filter_min_interactions,
     interaction_matrix,
+    sessionize,
     to_implicit,
 )
 
@@ -81,3 +82,29 @@ def test_interaction_matrix():
         interaction_matrix(frame, 2, 4)
     with pytest.raises(ValueError, match="duplicate"):
         interaction_matrix(pd.concat([frame, frame]), 3, 4)
+
+
+def test_sessionize_cuts_on_gaps_per_user_in_any_order():
+    assert sessionize(["a", "a", "a", "b"], [0, 100, 5000, 50]).tolist() == [0, 0, 1, 2]
+    assert sessionize(["b", "a", "a"], [10, 3000, 0], gap_seconds=1800).tolist() == [2, 1, 0]
+    assert sessionize(["a", "a"], [0, 1800]).tolist() == [0, 0]  # a gap equal to the threshold continues
+    assert sessionize([], []).tolist() == []
+    with pytest.raises(ValueError):
+        sessionize(["a"], [1, 2])
+
+
+def test_shuffle_time_ties_orders_by_user_and_time_and_shuffles_only_ties():
+    from recsys_helpers.preprocessing import shuffle_time_ties
+
+    rng = np.random.default_rng(3)
+    log = pd.DataFrame({"user_idx": rng.integers(0, 20, 2000), "timestamp": rng.integers(0, 30, 2000)})
+    log["item_idx"] = np.arange(len(log))  # ascending within every tie, as a stable sort would leave it
+    first = shuffle_time_ties(log, seed=1)
+    keys = list(zip(first["user_idx"], first["timestamp"]))
+    assert keys == sorted(keys) and sorted(first["item_idx"]) == list(range(len(log)))
+    assert first.equals(shuffle_time_ties(log, seed=1)) and not first.equals(shuffle_time_ties(log, seed=2))
+    ties = first.groupby(["user_idx", "timestamp"])["item_idx"]
+    ascending = ties.apply(lambda items: items.is_monotonic_increasing)[ties.size() == 2]
+    assert len(ascending) > 50 and 0.35 < ascending.mean() < 0.65  # a random pair is in item order half the time
+    with pytest.raises(TypeError, match="seed"):
+        shuffle_time_ties(log, seed=1.5)

@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from recsys_helpers.serving import LRUCache, Recommender, exact_top_k, load_test
+from recsys_helpers.evaluation import top_k_items
+from recsys_helpers.serving import LRUCache, ServingModel, exact_top_k, load_test
 
 
 def test_lru_evicts_least_recently_used_and_counts():
@@ -40,11 +41,15 @@ def test_exact_top_k_matches_argsort_with_ties_to_lower_index():
     assert exact_top_k(query, items, 10).tolist() == expected.tolist()
     tied = np.ones((5, 2), dtype=np.float32)
     assert exact_top_k(np.ones(2, dtype=np.float32), tied, 3).tolist() == [0, 1, 2]
+    for seed in range(20):  # ties at the k-th place too: a partition alone picks any of them
+        coarse = np.random.default_rng(seed).integers(0, 3, size=(300, 2)).astype(np.float32)
+        expected = top_k_items((coarse @ np.ones(2, dtype=np.float32))[None, :], 10)[0]
+        assert exact_top_k(np.ones(2, dtype=np.float32), coarse, 10).tolist() == expected.tolist()
 
 
-def test_recommender_caches_per_index():
+def test_serving_model_caches_per_index():
     rng = np.random.default_rng(1)
-    service = Recommender(rng.normal(size=(4, 3)), rng.normal(size=(30, 3)), k=5, cache_size=2)
+    service = ServingModel(rng.normal(size=(4, 3)), rng.normal(size=(30, 3)), k=5, cache_size=2)
     first, cached = service.recommend(2, "exact", cache=True)
     again, cached_again = service.recommend(2, "exact", cache=True)
     assert (cached, cached_again) == (False, True) and first == again

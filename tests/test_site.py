@@ -139,8 +139,8 @@ def served_archive() -> Path:
 def test_learner_archive_holds_what_a_learner_needs():
     names = set(zipfile.ZipFile(served_archive()).namelist())
     expected = {f"recsys-course/{name}" for name in (
-        "README.md", "Makefile", "requirements.txt", "environment.yml", "pyproject.toml",
-        "package.json", "package-lock.json", "scripts/learner_workspace.py",
+        "README.md", "Makefile", "requirements-learner.txt", "requirements-nodeps.txt", "pyproject.toml",
+        "scripts/prepare_machine.py", "course/publish/workspace.py",
         "lab/jupyter/jupyter_server_config.json", "lab/jupyter/labconfig/page_config.json",
         "recsys_helpers/__init__.py", "recsys_helpers/metrics.py",
     )}
@@ -152,7 +152,8 @@ def test_learner_archive_holds_no_solutions_and_no_hidden_tests():
     with zipfile.ZipFile(served_archive()) as archive:
         names = archive.namelist()
         tops = {name.split("/")[1] for name in names}
-        assert not tops & {"solutions", "tests", "submitted", "autograded", "feedback", "book", "grading"}, tops
+        assert not tops & {"solutions", "tests", "submitted", "autograded", "feedback", "book"}, tops
+        assert not [n for n in names if n.startswith("recsys-course/course/grading/")]
         assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
         for name in names:
             if name.endswith((".ipynb", ".py")):
@@ -285,3 +286,92 @@ def test_chinese_text_is_marked_lang_zh(rendered, page):
     check.feed(body)
     assert check.marked > 0, f"{page} should hold Chinese text"
     assert not check.unmarked, f"Chinese text without lang=zh on {page}: {check.unmarked[:5]}"
+
+
+# --- layout at laptop width (1366 x 768), measured in Chromium ------------------------------------
+
+LAYOUT = r"""(() => {
+  const article = document.querySelector('.bd-article');
+  const scrolls = e => e.scrollWidth > e.clientWidth + 1;
+  const folded = [...article.querySelectorAll('details.hide')];
+  folded.forEach(d => { d.open = true; });
+  const code = [...article.querySelectorAll('.cell_input pre')].filter(scrolls).map(e => e.innerText.slice(0, 60));
+  const wrapped = [...article.querySelectorAll('td')].filter(td => {
+    if (!/^-?[\d.,]+$/.test(td.innerText.trim())) return false;
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+  }).map(td => td.innerText.trim());
+  const targets = [...article.querySelectorAll('.exercise-list a, .exercise-step a')].map(a => a.hash.slice(1));
+  return {code, wrapped, folded: folded.length, links: targets.length,
+          dangling: targets.filter(id => !document.getElementById(id))};
+})()"""
+
+
+def measure_in_chromium(url: str, expression: str) -> dict:
+    """Evaluate ``expression`` in ``url`` at 1366 x 768 in headless Chromium (DevTools protocol), offline."""
+    import json
+    import time
+    import urllib.request
+
+    import websocket
+
+    with tempfile.TemporaryDirectory() as profile:
+        browser = subprocess.Popen(
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
+             f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            port_file = Path(profile) / "DevToolsActivePort"
+            for _ in range(300):
+                if port_file.exists() and port_file.read_text().strip():
+                    break
+                time.sleep(0.1)
+            port = port_file.read_text().split()[0]
+            target = json.loads(urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT"), timeout=30).read())
+            socket = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=120, suppress_origin=True)
+            calls = iter(range(1, 1000))
+
+            def call(method, **params):
+                number = next(calls)
+                socket.send(json.dumps({"id": number, "method": method, "params": params}))
+                while (reply := json.loads(socket.recv())).get("id") != number:
+                    pass
+                return reply["result"]
+
+            call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=1, mobile=False)
+            call("Page.navigate", url=url)
+            deadline = time.time() + 60
+            evaluate = {"returnByValue": True, "awaitPromise": True}
+            state = "document.readyState"
+            while call("Runtime.evaluate", expression=state, **evaluate)["result"]["value"] != "complete":
+                assert time.time() < deadline, f"{url} did not load"
+                time.sleep(0.5)
+            time.sleep(2)  # MathJax typesets after the load event
+            return call("Runtime.evaluate", expression=expression, **evaluate)["result"]["value"]
+        finally:
+            browser.terminate()
+            browser.wait(timeout=30)
+
+
+@pytest.mark.parametrize("chapter", ["05_sequential", "08_training"])
+def test_chapter_reads_at_laptop_width(chapter):
+    """At 1366 x 768 no code cell scrolls sideways, opened solutions included, no number wraps inside
+    a table cell, and the exercise navigator's links land on targets of the page."""
+    if CHROMIUM is None:
+        skip_unless_all("Chromium is not installed, so the layout at laptop width is NOT checked")
+    page = f"book/chapters/{chapter}.html"
+    site_file(page)
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        layout = measure_in_chromium(f"http://127.0.0.1:{server.server_port}/{page}", LAYOUT)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert layout["folded"] >= 5, layout
+    assert not layout["code"], f"code cells scrolling sideways: {layout['code']}"
+    assert not layout["wrapped"], f"numbers wrapped inside a table cell: {layout['wrapped'][:10]}"
+    assert layout["links"] >= 2 * layout["folded"] - 1 and not layout["dangling"], layout

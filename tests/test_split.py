@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from recsys_helpers.datasets import make_synthetic_interactions
+from helpers import make_synthetic_interactions
 from recsys_helpers.preprocessing import encode_interactions
 from recsys_helpers.split import (
     leave_last_out,

@@ -7,7 +7,7 @@ import optuna
 import pytest
 import scipy.sparse as sp
 
-from recsys_helpers.datasets import make_synthetic_interactions
+from helpers import make_synthetic_interactions
 from recsys_helpers.tuning import Budget, grid_values, make_sampler, suggest, tune, validation_objective
 
 SPACE = {"x": ("float", -2.0, 2.0), "n": ("int", 1, 64, "log"), "kind": ("categorical", ["a", "b"]),

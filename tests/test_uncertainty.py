@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recsys_helpers.uncertainty import bootstrap_ci, paired_bootstrap
+from recsys_helpers.uncertainty import bootstrap, bootstrap_ci, paired_bootstrap
 
 
 def test_estimate_is_the_plain_mean_and_interval_contains_it():
@@ -115,3 +115,100 @@ def test_paired_inputs_must_match():
 def test_options_are_keyword_only():
     with pytest.raises(TypeError):
         bootstrap_ci([0.1, 0.2], 100)
+
+
+# --------------------------------------------------------------------------- general bootstrap
+def _gap(a, b):
+    return a.mean() - b.mean()
+
+
+def test_two_sample_bootstrap_reproduces_chapter_14s_loop_exactly():
+    rng = np.random.default_rng(3)
+    a, b = rng.random(37), rng.random(91)
+    loop = np.random.default_rng(42)  # chapter 14's group_gap before issue 16
+    diffs = [loop.choice(a, a.size).mean() - loop.choice(b, b.size).mean() for _ in range(500)]
+    result = bootstrap(_gap, a, b, paired=False, num_resamples=500, seed=42)
+    assert result.replicates.tolist() == diffs
+    assert (result.low, result.high) == tuple(np.quantile(diffs, [0.025, 0.975]))
+    assert result.estimate == a.mean() - b.mean()
+
+
+def test_cluster_bootstrap_reproduces_chapter_10s_loop_exactly():
+    rng = np.random.default_rng(5)
+    owner = rng.integers(0, 12, 80)
+    label = (rng.random(80) < 0.3).astype(int)
+    score = rng.random(80)
+
+    def statistic(label, score):
+        if label.min() == label.max():
+            return float("nan")
+        return score[label == 1].mean() - score[label == 0].mean()
+
+    owners = np.unique(owner)  # chapter 10's loop before issue 16
+    rows_of = {u: np.flatnonzero(owner == u) for u in owners}
+    loop, expected = np.random.default_rng(42), []
+    for _ in range(300):
+        rows = np.concatenate([rows_of[u] for u in loop.choice(owners, len(owners))])
+        if label[rows].min() != label[rows].max():
+            expected.append(statistic(label[rows], score[rows]))
+    result = bootstrap(statistic, label, score, groups=owner, num_resamples=300, seed=42)
+    assert result.replicates.tolist() == expected
+    assert result.low == np.percentile(expected, 2.5) and result.high == np.percentile(expected, 97.5)
+
+
+def test_paired_bootstrap_of_the_mean_matches_a_brute_force_loop():
+    a, b = np.arange(10.0), np.arange(10.0)[::-1] ** 1.5
+    result = bootstrap(_gap, a, b, num_resamples=50, seed=1)
+    loop = np.random.default_rng(1)
+    expected = []
+    for _ in range(50):
+        rows = loop.integers(0, 10, 10)
+        expected.append(a[rows].mean() - b[rows].mean())
+    assert result.replicates.tolist() == expected
+
+
+def test_groups_of_one_row_each_are_the_plain_paired_bootstrap_of_their_rows():
+    values = np.array([0.2, 0.9, 0.4, 0.7])
+    by_rows = bootstrap(np.mean, values, num_resamples=100, seed=3)
+    by_groups = bootstrap(np.mean, values, groups=[10, 11, 12, 13], num_resamples=100, seed=3)
+    assert by_rows.replicates.tolist() == by_groups.replicates.tolist()
+
+
+@pytest.mark.parametrize(
+    "samples, options, message",
+    [
+        ((), {}, "at least one sample"),
+        (([],), {}, "non-empty"),
+        (([1.0, 2.0], [1.0]), {}, "same length"),
+        (([1.0, 2.0],), {"groups": [0]}, "one label per row"),
+        (([1.0, 2.0],), {"groups": [0, 1], "paired": False}, "paired=True"),
+        (([1.0, 2.0],), {"confidence": 1.0}, "confidence"),
+        (([1.0, 2.0],), {"num_resamples": 0}, "num_resamples"),
+    ],
+)
+def test_general_bootstrap_rejects_bad_input(samples, options, message):
+    with pytest.raises(ValueError, match=message):
+        bootstrap(np.mean, *samples, **options)
+
+
+def test_a_statistic_that_is_always_nan_is_an_error():
+    with pytest.raises(ValueError, match="NaN on every resample"):
+        bootstrap(lambda x: float("nan"), [1.0, 2.0], num_resamples=5)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "words"),
+    [(0.001, 0.2, "beats"), (-0.2, -1e-9, "trails"), (-0.1, 0.1, "level"), (0.0, 0.1, "level"), (-0.1, 0.0, "level")],
+)
+def test_verdict_claims_a_direction_only_when_the_interval_excludes_zero(low, high, words):
+    from recsys_helpers.uncertainty import verdict
+
+    assert verdict(low, high, above="beats", below="trails", inside="level") == words
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.2, 0.1), (float("nan"), 0.1), (0.0, float("inf")), (True, 1.0)])
+def test_verdict_rejects_an_interval_that_is_not_one(low, high):
+    from recsys_helpers.uncertainty import verdict
+
+    with pytest.raises(ValueError, match="low|high"):
+        verdict(low, high, above="a", below="b", inside="c")

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.linalg
 
 from recsys_helpers.base import Recommender, check_interactions
-from recsys_helpers.validation import check_positive_float
+from recsys_helpers.checks import check_positive_float
 
 __all__ = ["EASE"]
 

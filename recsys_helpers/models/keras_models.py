@@ -25,8 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys_helpers.base import Recommender, check_interactions
-from recsys_helpers.sampling import NegativeSampler, positive_pairs
-from recsys_helpers.validation import (
+from recsys_helpers.checks import (
     check_choice,
     check_neumf_config,
     check_non_negative_float,
@@ -34,6 +33,7 @@ from recsys_helpers.validation import (
     check_positive_float,
     check_positive_int,
 )
+from recsys_helpers.sampling import NegativeSampler, positive_pairs
 
 __all__ = ["KerasMF", "KerasNeuMF", "import_tensorflow"]
 

@@ -16,10 +16,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recsys_helpers.checks import check_positive_float, check_positive_int
 from recsys_helpers.models.torch_base import TorchRecommender
-from recsys_helpers.validation import check_positive_float, check_positive_int
 
-__all__ = ["MatrixFactorization", "BPRMF"]
+__all__ = ["MatrixFactorization", "BPRMF", "EmbeddingDot"]
 
 
 class _BiasedDot(nn.Module):
@@ -126,8 +126,13 @@ class MatrixFactorization(TorchRecommender):
             return predicted.cpu().numpy().astype(np.float64)
 
 
-class _Dot(nn.Module):
-    """``p_u · q_i``, the implicit-feedback model."""
+class EmbeddingDot(nn.Module):
+    """``p_u · q_i``, the implicit-feedback model that :class:`BPRMF` trains.
+
+    ``user`` and ``item`` are ``nn.Embedding`` tables of shape (num_users, dim) and (num_items,
+    dim), initialised from Normal(0, ``init_std``) in that order (so ``torch.manual_seed`` fixes
+    both). :mod:`recsys_helpers.distributed` trains it with data parallelism.
+    """
 
     def __init__(self, num_users: int, num_items: int, dim: int, init_std: float):
         super().__init__()
@@ -177,7 +182,7 @@ class BPRMF(TorchRecommender):
         self.init_std = check_positive_float("init_std", init_std)
 
     def _build(self):
-        return _Dot(self.num_users_, self.num_items_, self.dim, self.init_std)
+        return EmbeddingDot(self.num_users_, self.num_items_, self.dim, self.init_std)
 
     def _batches(self, rng):
         return self._bpr_batches(rng)

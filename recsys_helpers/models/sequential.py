@@ -41,16 +41,16 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from recsys_helpers.base import Recommender
-from recsys_helpers.evaluation import evaluate_next_item, exclusion_matrix, top_k_items
-from recsys_helpers.preprocessing import _require_columns
-from recsys_helpers.training import TrainConfig, train
-from recsys_helpers.validation import (
+from recsys_helpers.checks import (
     check_choice,
     check_fraction,
     check_item_sequences,
     check_positive_int,
     check_targets,
+    require_columns,
 )
+from recsys_helpers.evaluation import evaluate_next_item, exclusion_matrix, top_k_items
+from recsys_helpers.training import TrainConfig, train
 
 __all__ = [
     "PAD",
@@ -100,7 +100,7 @@ def build_sequences(
 
     Introduced in chapter 05 (Sequential models and Transformers).
     """
-    _require_columns(frame, [user_col, item_col, time_col])
+    require_columns(frame, [user_col, item_col, time_col])
     ordered = frame.reset_index(drop=True).sort_values([user_col, time_col], kind="stable")
     users = ordered[user_col].to_numpy()
     items = ordered[item_col].to_numpy()
@@ -733,7 +733,7 @@ class SequentialRecommender(Recommender):
         ``num_users`` defaults to the largest user index + 1; users without rows get an empty
         history. ``train_`` is the binary (num_users, num_items) matrix of the interactions.
         """
-        _require_columns(interactions, [self.user_col, self.item_col, self.time_col])
+        require_columns(interactions, [self.user_col, self.item_col, self.time_col])
         by_user = build_sequences(interactions, user_col=self.user_col, item_col=self.item_col, time_col=self.time_col)
         largest = max(by_user, default=-1)
         num_users = largest + 1 if num_users is None else int(num_users)

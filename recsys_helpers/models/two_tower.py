@@ -24,8 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recsys_helpers.checks import check_layers, check_positive_float, check_positive_int
 from recsys_helpers.models.torch_base import TorchRecommender
-from recsys_helpers.validation import check_layers, check_positive_float, check_positive_int
 
 __all__ = ["TwoTower"]
 

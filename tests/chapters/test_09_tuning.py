@@ -10,106 +10,96 @@ import pytest
 from conftest import ROOT
 from recsys_helpers.leaderboard import PUBLISHED_ML100K, benchmark_splits
 
-pytestmark = pytest.mark.chapters
 CHAPTER = "09_tuning"
 
 
-@pytest.fixture(scope="module")
-def fig(figures):
-    return figures(CHAPTER)
-
-
-def test_split_sizes_are_recomputed(fig):
+def test_split_sizes_are_recomputed(recorded):
     splits = benchmark_splits()
-    assert fig["09_num_ratings"] == 100_000
+    assert recorded["09_num_ratings"] == 100_000
     for name in ("train", "test", "fit", "validation"):
-        assert fig[f"09_rows_{name}"] == len(splits[name])
-    assert fig["09_rows_train"] + fig["09_rows_test"] == 100_000
+        assert recorded[f"09_rows_{name}"] == len(splits[name])
+    assert recorded["09_rows_train"] + recorded["09_rows_test"] == 100_000
     # a time-sorted copy gives another split: well under all test rows shared
-    assert 0 < fig["09_shared_test_percent"] < 60
+    assert 0 < recorded["09_shared_test_percent"] < 60
 
 
-def test_validation_designs_choose_from_the_grid(fig):
+def test_validation_designs_choose_from_the_grid(recorded):
     grid = {100.0, 500.0, 2500.0}
     for slug in ("holdout", "kfold", "temporal", "test"):
-        assert fig[f"09_l2_{slug}"] in grid
-        assert 0.3 < fig[f"09_test_ndcg_l2_{slug}"] < 0.55
+        assert recorded[f"09_l2_{slug}"] in grid
+        assert 0.3 < recorded[f"09_test_ndcg_l2_{slug}"] < 0.55
     # the test-chosen value is the best test number of the grid, so the optimism is >= 0
-    assert fig["09_optimism_ease_grid"] >= 0
-    assert fig["09_test_ndcg_l2_test"] >= fig["09_test_ndcg_l2_holdout"]
+    assert recorded["09_optimism_ease_grid"] >= 0
+    assert recorded["09_test_ndcg_l2_test"] >= recorded["09_test_ndcg_l2_holdout"]
 
 
-def test_search_and_selection_optimism(fig):
-    assert fig["09_num_trials"] >= 1
+def test_search_and_selection_optimism(recorded):
+    assert recorded["09_num_trials"] >= 1
     for name in ("grid", "random", "tpe"):
-        assert 0.15 < fig[f"09_knn_best_{name}"] < 0.4  # validation NDCG@10 of item-kNN
-    assert fig["09_num_configs"] >= 2
+        assert 0.15 < recorded[f"09_knn_best_{name}"] < 0.4  # validation NDCG@10 of item-kNN
+    assert recorded["09_num_configs"] >= 2
     # choosing and reporting on the same users is optimistic on average
-    assert fig["09_optimism_same"] > fig["09_optimism_other"]
-    assert fig["09_optimism"] == pytest.approx(fig["09_optimism_same"] - fig["09_optimism_other"],
+    assert recorded["09_optimism_same"] > recorded["09_optimism_other"]
+    assert recorded["09_optimism"] == pytest.approx(recorded["09_optimism_same"] - recorded["09_optimism_other"],
                                                abs=2e-4)
 
 
-def test_pruning_saves_epochs(fig):
-    assert fig["09_prune_epochs_run"] <= fig["09_prune_epochs_full"]
-    assert fig["09_prune_epochs_full"] == 6 * fig["09_num_trials"]
-    assert 0 <= fig["09_prune_num_pruned"] < fig["09_num_trials"]
-    assert 1e-4 <= fig["09_prune_best_lr"] <= 1e-1
+def test_pruning_saves_epochs(recorded):
+    assert recorded["09_prune_epochs_run"] <= recorded["09_prune_epochs_full"]
+    assert recorded["09_prune_epochs_full"] == 6 * recorded["09_num_trials"]
+    assert 0 <= recorded["09_prune_num_pruned"] < recorded["09_num_trials"]
+    assert 1e-4 <= recorded["09_prune_best_lr"] <= 1e-1
 
 
-def test_budget_fair_comparison(fig):
+def test_budget_fair_comparison(recorded):
     for slug in ("knn", "ease", "bpr"):
-        assert fig[f"09_trials_{slug}"] <= fig["09_num_trials"]
-        assert 0.2 < fig[f"09_tuned_{slug}"] < 0.55
-    assert 0.2 < fig["09_default_pop"] < 0.3
-    assert fig["09_num_test_users"] == 943
+        assert recorded[f"09_trials_{slug}"] <= recorded["09_num_trials"]
+        assert 0.2 < recorded[f"09_tuned_{slug}"] < 0.55
+    assert 0.2 < recorded["09_default_pop"] < 0.3
+    assert recorded["09_num_test_users"] == 943
     for slug in ("ease_bpr", "ease_knn", "bpr_tuning", "ease_tuning"):
-        low, high = fig[f"09_ci_{slug}_low"], fig[f"09_ci_{slug}_high"]
-        assert low <= fig[f"09_ci_{slug}_difference"] <= high, slug
-    assert fig["09_ci_ease_bpr_difference"] == pytest.approx(
-        fig["09_tuned_ease"] - fig["09_tuned_bpr"], abs=2e-4)
-    assert fig["09_ci_ease_tuning_difference"] == pytest.approx(
-        fig["09_tuned_ease"] - fig["09_default_ease"], abs=2e-4)
+        low, high = recorded[f"09_ci_{slug}_low"], recorded[f"09_ci_{slug}_high"]
+        assert low <= recorded[f"09_ci_{slug}_difference"] <= high, slug
+    assert recorded["09_ci_ease_bpr_difference"] == pytest.approx(
+        recorded["09_tuned_ease"] - recorded["09_tuned_bpr"], abs=2e-4)
+    assert recorded["09_ci_ease_tuning_difference"] == pytest.approx(
+        recorded["09_tuned_ease"] - recorded["09_default_ease"], abs=2e-4)
 
 
-def test_leaderboard_numbers(fig):
-    assert fig["09_board_ease_ndcg"] == pytest.approx(fig["09_tuned_ease"], abs=1e-4)
-    assert fig["09_board_ease_low"] <= fig["09_board_ease_ndcg"] <= fig["09_board_ease_high"]
+def test_leaderboard_numbers(recorded):
+    assert recorded["09_board_ease_ndcg"] == pytest.approx(recorded["09_tuned_ease"], abs=1e-4)
+    assert recorded["09_board_ease_low"] <= recorded["09_board_ease_ndcg"] <= recorded["09_board_ease_high"]
     # the text compares the interval with the published BiVAE point: EASE lands near it
-    assert abs(fig["09_board_ease_ndcg"] - PUBLISHED_ML100K["BiVAE"]["ndcg"]) < 0.03
-    assert 10.0 <= fig["09_board_ease_l2"] <= 5000.0
-    assert 0.35 < fig["09_board_ease_precision"] < 0.5
-    assert 0.15 < fig["09_board_ease_recall"] < 0.3
-    assert 0.1 < fig["09_board_ease_map"] < 0.2  # their MAP: divided by all test items
-    assert fig["09_board_ease_fit_seconds"] > 0
+    assert abs(recorded["09_board_ease_ndcg"] - PUBLISHED_ML100K["BiVAE"]["ndcg"]) < 0.03
+    assert 10.0 <= recorded["09_board_ease_l2"] <= 5000.0
+    assert 0.35 < recorded["09_board_ease_precision"] < 0.5
+    assert 0.15 < recorded["09_board_ease_recall"] < 0.3
+    assert 0.1 < recorded["09_board_ease_map"] < 0.2  # their MAP: divided by all test items
+    assert recorded["09_board_ease_fit_seconds"] > 0
 
 
-def test_long_study_record_is_read_back(fig):
+def test_long_study_record_is_read_back(recorded):
     record = json.loads((ROOT / "benchmarks" / "09_tuning.json").read_text())
     ease = record["results"]["EASE"]
-    assert fig["09_long_ease_ndcg"] == pytest.approx(ease["test"]["ndcg"], abs=1e-4)
-    assert fig["09_long_ease_trials"] == ease["trials"]
+    assert recorded["09_long_ease_ndcg"] == pytest.approx(ease["test"]["ndcg"], abs=1e-4)
+    assert recorded["09_long_ease_trials"] == ease["trials"]
     assert ease["test"]["ndcg"] > PUBLISHED_ML100K["BiVAE"]["ndcg"]
 
 
-def test_run_time(fig):
-    assert fig["09_run_seconds"] > 0
-
-
-def test_text_claims_about_the_comparison(fig):
+def test_text_claims_about_the_comparison(recorded):
     # "the order of the four models is the same before and after tuning"
-    assert fig["09_ranking_unchanged"] is True or fig["09_ranking_unchanged"] == "True"
+    assert recorded["09_ranking_unchanged"] is True or recorded["09_ranking_unchanged"] == "True"
     # "BPR-MF's distance to EASE shrinks"
-    assert fig["09_gap_bpr_tuned"] < fig["09_gap_bpr_default"]
-    assert fig["09_gap_bpr_default"] == pytest.approx(
-        fig["09_default_ease"] - fig["09_default_bpr"], abs=2e-4)
+    assert recorded["09_gap_bpr_tuned"] < recorded["09_gap_bpr_default"]
+    assert recorded["09_gap_bpr_default"] == pytest.approx(
+        recorded["09_default_ease"] - recorded["09_default_bpr"], abs=2e-4)
     # "tuning changed BPR-MF" with an interval above zero; EASE too
-    assert fig["09_ci_bpr_tuning_low"] > 0 and fig["09_ci_ease_tuning_low"] > 0
+    assert recorded["09_ci_bpr_tuning_low"] > 0 and recorded["09_ci_ease_tuning_low"] > 0
     # "EASE leads BPR-MF and item-kNN": intervals above zero
-    assert fig["09_ci_ease_bpr_low"] > 0 and fig["09_ci_ease_knn_low"] > 0
+    assert recorded["09_ci_ease_bpr_low"] > 0 and recorded["09_ci_ease_knn_low"] > 0
     # "for item-kNN the default was already as good as anything eight trials found"
-    assert fig["09_ci_knn_tuning_low"] < 0.01
+    assert recorded["09_ci_knn_tuning_low"] < 0.01
     # "the interval contains the published 0.4751"
-    assert fig["09_board_ease_low"] < PUBLISHED_ML100K["BiVAE"]["ndcg"] < fig["09_board_ease_high"]
+    assert recorded["09_board_ease_low"] < PUBLISHED_ML100K["BiVAE"]["ndcg"] < recorded["09_board_ease_high"]
     for slug in ("ease", "bpr", "knn"):
-        assert fig[f"09_tuning_seconds_{slug}"] > 0
+        assert recorded[f"09_tuning_seconds_{slug}"] > 0

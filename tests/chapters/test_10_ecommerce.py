@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from recsys_helpers.ecommerce import ShopConfig, simulate_shop
+from recsys_helpers.worlds.shop import ShopConfig, simulate_shop
 
-pytestmark = pytest.mark.chapters
 CHAPTER = "10_ecommerce"
-
-
-@pytest.fixture(scope="module")
-def fig(figures):
-    return figures(CHAPTER)
 
 
 @pytest.fixture(scope="module")
@@ -20,98 +14,98 @@ def world():
     return simulate_shop(ShopConfig(num_users=500, seed=42))  # the parameters cell's defaults
 
 
-def test_simulated_log_is_reproduced(fig, world):
+def test_simulated_log_is_reproduced(recorded, world):
     events, items = world.events, world.items
-    assert fig["10_num_events"] == len(events) and fig["10_num_items"] == 300 == len(items)
-    assert fig["10_num_users"] == 500
+    assert recorded["10_num_events"] == len(events) and recorded["10_num_items"] == 300 == len(items)
+    assert recorded["10_num_users"] == 500
     counts = events["event"].value_counts()
     for kind in ("view", "addtocart", "transaction"):
-        assert fig[f"10_count_{kind}"] == counts[kind]
+        assert recorded[f"10_count_{kind}"] == counts[kind]
     bought = events[events["event"] == "transaction"]
     pairs = bought.drop_duplicates(["user_id", "item_id"])
-    assert fig["10_stat_density_buy"] == pytest.approx(len(pairs) / (500 * 300))
-    assert fig["10_stat_repeat_buy"] == pytest.approx(1 - len(pairs) / len(bought))
-    assert fig["10_stat_density_buy"] < fig["10_stat_density_any"] < 1
-    assert 0.6 < fig["10_stat_same_category"] < 1  # same_category_prob 0.6 plus chance
+    assert recorded["10_stat_density_buy"] == pytest.approx(len(pairs) / (500 * 300))
+    assert recorded["10_stat_repeat_buy"] == pytest.approx(1 - len(pairs) / len(bought))
+    assert recorded["10_stat_density_buy"] < recorded["10_stat_density_any"] < 1
+    assert 0.6 < recorded["10_stat_same_category"] < 1  # same_category_prob 0.6 plus chance
 
 
-def test_funnel_rates_count_pairs(fig, world):
+def test_funnel_rates_count_pairs(recorded, world):
     events = world.events
     pairs = {kind: set(zip(events.loc[events["event"] == kind, "user_id"],
                            events.loc[events["event"] == kind, "item_id"]))
              for kind in ("view", "addtocart", "transaction")}
     view_to_cart = len(pairs["view"] & pairs["addtocart"]) / len(pairs["view"])
     cart_to_buy = len(pairs["addtocart"] & pairs["transaction"]) / len(pairs["addtocart"])
-    assert fig["10_funnel_view_to_cart"] == pytest.approx(view_to_cart)
-    assert fig["10_funnel_cart_to_purchase"] == pytest.approx(cart_to_buy)
-    assert 0.02 < fig["10_events_view_to_cart"] < 0.15 and 0.2 < fig["10_events_cart_to_purchase"] < 0.5
+    assert recorded["10_funnel_view_to_cart"] == pytest.approx(view_to_cart)
+    assert recorded["10_funnel_cart_to_purchase"] == pytest.approx(cart_to_buy)
+    assert 0.02 < recorded["10_events_view_to_cart"] < 0.15 and 0.2 < recorded["10_events_cart_to_purchase"] < 0.5
 
 
-def test_intervals_are_consistent(fig):
-    slugs = {name[len("10_ci_"):-len("_difference")] for name in fig if name.startswith("10_ci_")
+def test_intervals_are_consistent(recorded):
+    slugs = {name[len("10_ci_"):-len("_difference")] for name in recorded if name.startswith("10_ci_")
              and name.endswith("_difference")}
     assert len(slugs) >= 11
-    sizes = {fig["10_case1_users"], fig["10_case2_users"], fig["10_ci_update_ease_num_users"]}
+    sizes = {recorded["10_case1_users"], recorded["10_case2_users"], recorded["10_ci_update_ease_num_users"]}
     for slug in slugs:
-        low, diff, high = (fig[f"10_ci_{slug}_{part}"] for part in ("low", "difference", "high"))
+        low, diff, high = (recorded[f"10_ci_{slug}_{part}"] for part in ("low", "difference", "high"))
         assert low <= diff <= high, slug
-        assert fig[f"10_ci_{slug}_num_users"] in sizes, slug
+        assert recorded[f"10_ci_{slug}_num_users"] in sizes, slug
 
 
-def test_case1_against_baselines_and_planted_truth(fig):
+def test_case1_against_baselines_and_planted_truth(recorded):
     models = ["pop", "recent", "ease", "tt_ids", "tt_features"]
-    assert all(fig["10_case1_pop"] < fig[f"10_case1_{m}"] for m in models[1:])
-    assert all(fig["10_case1_planted"] > fig[f"10_case1_{m}"] for m in models)
-    assert fig["10_ci_planted_best_low"] > 0  # the planted affinity is a real reference
-    assert fig["10_best_simple"] in ("popularity", "recently viewed", "EASE")
-    assert fig["10_ease_l2"] in (10.0, 50.0, 200.0)
-    assert 0 < fig["10_rho_pop"] < fig["10_rho_ease"] < 1
-    assert fig["10_rho_recent"] < fig["10_rho_ease"]  # own views predict carts, not taste
-    assert abs(fig["10_rho_ease"] - fig["10_rho0_ease"]) < 0.1  # all-history models do not follow drift
-    assert 0 < fig["10_planted_drift_rho"] < 1
+    assert all(recorded["10_case1_pop"] < recorded[f"10_case1_{m}"] for m in models[1:])
+    assert all(recorded["10_case1_planted"] > recorded[f"10_case1_{m}"] for m in models)
+    assert recorded["10_ci_planted_best_low"] > 0  # the planted affinity is a real reference
+    assert recorded["10_best_simple"] in ("popularity", "recently viewed", "EASE")
+    assert recorded["10_ease_l2"] in (10.0, 50.0, 200.0)
+    assert 0 < recorded["10_rho_pop"] < recorded["10_rho_ease"] < 1
+    assert recorded["10_rho_recent"] < recorded["10_rho_ease"]  # own views predict carts, not taste
+    assert abs(recorded["10_rho_ease"] - recorded["10_rho0_ease"]) < 0.1  # all-history models do not follow drift
+    assert 0 < recorded["10_planted_drift_rho"] < 1
 
 
-def test_pipeline_fusion_and_reranking(fig):
-    assert fig["10_recall_ease"] <= fig["10_recall_both"] <= 1
-    assert fig["10_ci_fusion_single_low"] > 0  # the validated fusion beats every single model
-    assert fig["10_pipeline"] > fig["10_case1_ease"]
-    assert fig["10_categories_cap2"] > fig["10_categories_plain"]
-    assert fig["10_ci_rerank_high"] < 0  # the category cap costs NDCG here
-    assert 0 < fig["10_update_seconds"] < 30
+def test_pipeline_fusion_and_reranking(recorded):
+    assert recorded["10_recall_ease"] <= recorded["10_recall_both"] <= 1
+    assert recorded["10_ci_fusion_single_low"] > 0  # the validated fusion beats every single model
+    assert recorded["10_pipeline"] > recorded["10_case1_ease"]
+    assert recorded["10_categories_cap2"] > recorded["10_categories_plain"]
+    assert recorded["10_ci_rerank_high"] < 0  # the category cap costs NDCG here
+    assert 0 < recorded["10_update_seconds"] < 30
 
 
-def test_case2_next_view(fig):
+def test_case2_next_view(recorded):
     models = ["pop", "catpop", "transitions", "gru"]
-    assert all(fig["10_case2_oracle"] > fig[f"10_case2_{m}"] for m in models)
-    assert fig["10_case2_pop"] < fig["10_case2_catpop"] < fig["10_case2_transitions"]
-    assert fig["10_best_simple2"] == "transitions"
-    assert fig["10_ci_oracle_gru_low"] > 0
-    assert fig["10_ci_realtime_low"] > 0  # scoring with the session so far matters
-    assert fig["10_ci_realtime_difference"] > fig["10_ci_gru_simple_difference"]
+    assert all(recorded["10_case2_oracle"] > recorded[f"10_case2_{m}"] for m in models)
+    assert recorded["10_case2_pop"] < recorded["10_case2_catpop"] < recorded["10_case2_transitions"]
+    assert recorded["10_best_simple2"] == "transitions"
+    assert recorded["10_ci_oracle_gru_low"] > 0
+    assert recorded["10_ci_realtime_low"] > 0  # scoring with the session so far matters
+    assert recorded["10_ci_realtime_difference"] > recorded["10_ci_gru_simple_difference"]
 
 
-def test_llm_query_understanding(fig):
-    assert fig["10_llm_queries"] == 10
-    assert 0 <= fig["10_llm_correct"] <= 10 and 0 <= fig["10_keyword_correct"] <= 10
-    assert fig["10_llm_load_seconds"] > 0 and fig["10_llm_ms_per_query"] > 0
+def test_llm_query_understanding(recorded):
+    assert recorded["10_llm_queries"] == 10
+    assert 0 <= recorded["10_llm_correct"] <= 10 and 0 <= recorded["10_keyword_correct"] <= 10
+    assert recorded["10_llm_load_seconds"] > 0 and recorded["10_llm_ms_per_query"] > 0
 
 
-def test_listing_b1(fig):
-    assert fig["10_b1_printed"].startswith("ValueError")
-    assert fig["10_b1_ids"].startswith("InvalidArgumentError") and "not in" in fig["10_b1_ids"]
-    assert fig["10_b1_accuracy"] == pytest.approx(fig["10_b1_majority"], abs=0.01)
-    assert fig["10_b1_positive_share"] < 0.05
-    assert fig["10_ci_keras_pop_low"] > 0
+def test_listing_b1(recorded):
+    assert recorded["10_b1_printed"].startswith("ValueError")
+    assert recorded["10_b1_ids"].startswith("InvalidArgumentError") and "not in" in recorded["10_b1_ids"]
+    assert recorded["10_b1_accuracy"] == pytest.approx(recorded["10_b1_majority"], abs=0.01)
+    assert recorded["10_b1_positive_share"] < 0.05
+    assert recorded["10_ci_keras_pop_low"] > 0
 
 
-def test_listing_003(fig):
-    assert fig["10_003_preprocess"].startswith("KeyError") and "price_level" in fig["10_003_preprocess"]
-    assert fig["10_003_drop"].startswith("KeyError") and "item_id" in fig["10_003_drop"]
-    assert fig["10_003_category"].startswith("KeyError") and "category" in fig["10_003_category"]
-    assert fig["10_003_num_features"].startswith("NameError")
-    assert fig["10_003_features15"].startswith("ValueError") and "15" in fig["10_003_features15"]
-    assert fig["10_003_width"] == 10 + 30 + 1  # category and brand dummies, price level
-    assert fig["10_003_loss"] < 0  # binary cross-entropy on prices
-    assert fig["10_003_metric_name"] == "loss"
-    assert 0.5 < fig["10_auc_rate"] < fig["10_auc_network"] < 1
-    assert fig["10_auc_gap_low"] > 0
+def test_listing_003(recorded):
+    assert recorded["10_003_preprocess"].startswith("KeyError") and "price_level" in recorded["10_003_preprocess"]
+    assert recorded["10_003_drop"].startswith("KeyError") and "item_id" in recorded["10_003_drop"]
+    assert recorded["10_003_category"].startswith("KeyError") and "category" in recorded["10_003_category"]
+    assert recorded["10_003_num_features"].startswith("NameError")
+    assert recorded["10_003_features15"].startswith("ValueError") and "15" in recorded["10_003_features15"]
+    assert recorded["10_003_width"] == 10 + 30 + 1  # category and brand dummies, price level
+    assert recorded["10_003_loss"] < 0  # binary cross-entropy on prices
+    assert recorded["10_003_metric_name"] == "loss"
+    assert 0.5 < recorded["10_auc_rate"] < recorded["10_auc_network"] < 1
+    assert recorded["10_auc_gap_low"] > 0

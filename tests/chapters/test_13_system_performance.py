@@ -5,67 +5,63 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recsys_helpers.datasets import load_movielens_100k
+from recsys_helpers.data import load_movielens_100k
 from recsys_helpers.preprocessing import encode_interactions, interaction_matrix, to_implicit
 from recsys_helpers.serving import LRUCache
 from recsys_helpers.split import per_user_random_split
 
-pytestmark = pytest.mark.chapters
 CHAPTER = "13_system_performance"
 NUM_USERS, NUM_ITEMS = 943, 1682
 
 
-@pytest.fixture(scope="module")
-def fig(figures):
-    return figures(CHAPTER)
+def test_model_and_protocol(recorded):
+    assert recorded["13_num_test_users"] == 931  # chapter 02's protocol: users with a positive test item
+    assert 0.15 < recorded["13_ndcg_base"] < 0.5
 
 
-def test_model_and_protocol(fig):
-    assert fig["13_num_test_users"] == 931  # chapter 02's protocol: users with a positive test item
-    assert 0.15 < fig["13_ndcg_base"] < 0.5
-
-
-def test_pruning_sizes_follow_the_csr_format(fig):
+def test_pruning_sizes_follow_the_csr_format(recorded):
     dim, rows = 64, NUM_USERS + NUM_ITEMS
     for sparsity, key in ((0.5, "13_prune50_size"), (0.9, "13_prune90_size")):
         kept = rows * dim - round(sparsity * rows * dim)  # per table, rounded per table below
         expected = (8 * kept + 4 * (rows + 2)) / (4 * rows * dim)
-        assert fig[key] == pytest.approx(expected, rel=2e-3)
-    assert fig["13_prune50_size"] > 1.0  # half the weights pruned, nothing saved
+        assert recorded[key] == pytest.approx(expected, rel=2e-3)
+    assert recorded["13_prune50_size"] > 1.0  # half the weights pruned, nothing saved
     for tag in ("13_ci_prune50", "13_ci_prune90"):
-        assert fig[f"{tag}_low"] <= fig[f"{tag}_difference"] <= fig[f"{tag}_high"]
-    assert fig["13_ci_prune90_high"] < 0  # 90% pruning costs NDCG
+        assert recorded[f"{tag}_low"] <= recorded[f"{tag}_difference"] <= recorded[f"{tag}_high"]
+    assert recorded["13_ci_prune90_high"] < 0  # 90% pruning costs NDCG
 
 
-def test_int8_quantisation_is_nearly_free(fig):
-    assert fig["13_int8_size"] == pytest.approx(0.25 + 1 / 64)  # int8 values + one float32 scale per row
-    assert fig["13_ci_int8_low"] <= 0 <= fig["13_ci_int8_high"] or abs(fig["13_ci_int8_difference"]) < 2e-3
-    assert abs(fig["13_int8_ndcg"] - fig["13_ndcg_base"]) < 3e-3
-    assert abs(fig["13_dyn_ndcg"] - fig["13_ndcg_base"]) < 5e-3
-    assert fig["13_fp32_ms"] > 0 and fig["13_dyn_ms"] > 0
+def test_int8_quantisation_is_nearly_free(recorded):
+    assert recorded["13_int8_size"] == pytest.approx(0.25 + 1 / 64)  # int8 values + one float32 scale per row
+    assert (
+        recorded["13_ci_int8_low"] <= 0 <= recorded["13_ci_int8_high"] or abs(recorded["13_ci_int8_difference"]) < 2e-3
+    )
+    assert abs(recorded["13_int8_ndcg"] - recorded["13_ndcg_base"]) < 3e-3
+    assert abs(recorded["13_dyn_ndcg"] - recorded["13_ndcg_base"]) < 5e-3
+    assert recorded["13_fp32_ms"] > 0 and recorded["13_dyn_ms"] > 0
 
 
-def test_dimension_trade_off(fig):
-    assert fig["13_dim64_ndcg"] == fig["13_ndcg_base"]
-    assert fig["13_dim8_ndcg"] < fig["13_dim64_ndcg"]
-    assert fig["13_ci_dim_low"] > 0  # 64 dimensions beat 8 beyond the noise of the users
-    assert fig["13_ci_dim32_low"] <= fig["13_ci_dim32_high"]
+def test_dimension_trade_off(recorded):
+    assert recorded["13_dim64_ndcg"] == recorded["13_ndcg_base"]
+    assert recorded["13_dim8_ndcg"] < recorded["13_dim64_ndcg"]
+    assert recorded["13_ci_dim_low"] > 0  # 64 dimensions beat 8 beyond the noise of the users
+    assert recorded["13_ci_dim32_low"] <= recorded["13_ci_dim32_high"]
 
 
-def test_retrieval(fig):
-    assert fig["13_exact_ms_10000"] < fig["13_exact_ms_100000"] < fig["13_exact_ms_1000000"]
-    assert fig["13_exact_mb_1m"] == pytest.approx(1_000_000 * 32 * 4 / 1e6)
-    assert fig["13_exact_qps_1m"] == pytest.approx(1e3 / fig["13_exact_ms_1000000"])
-    assert fig["13_ivfpq_mb"] < fig["13_exact_mb_1m"] / 3  # 16-byte codes against 128-byte vectors
-    assert 0.3 < fig["13_ivfpq_best_recall"] < fig["13_rerank_best_recall"] <= 1.0
-    assert fig["13_rerank_best_ms"] < fig["13_exact_ms_1000000"]
-    assert 0.6 < fig["13_hnsw_best_recall"] <= 1.0
-    assert fig["13_hnsw_mb"] > 100_000 * 32 * 4 / 1e6  # full vectors plus the graph
-    assert fig["13_real_hnsw_recall"] > 0.9
+def test_retrieval(recorded):
+    assert recorded["13_exact_ms_10000"] < recorded["13_exact_ms_100000"] < recorded["13_exact_ms_1000000"]
+    assert recorded["13_exact_mb_1m"] == pytest.approx(1_000_000 * 32 * 4 / 1e6)
+    assert recorded["13_exact_qps_1m"] == pytest.approx(1e3 / recorded["13_exact_ms_1000000"])
+    assert recorded["13_ivfpq_mb"] < recorded["13_exact_mb_1m"] / 3  # 16-byte codes against 128-byte vectors
+    assert 0.3 < recorded["13_ivfpq_best_recall"] < recorded["13_rerank_best_recall"] <= 1.0
+    assert recorded["13_rerank_best_ms"] < recorded["13_exact_ms_1000000"]
+    assert 0.6 < recorded["13_hnsw_best_recall"] <= 1.0
+    assert recorded["13_hnsw_mb"] > 100_000 * 32 * 4 / 1e6  # full vectors plus the graph
+    assert recorded["13_real_hnsw_recall"] > 0.9
 
 
-def test_cache_hit_rates_recomputed(fig):
-    hit_rates = [fig[f"13_hit_rate_{c}"] for c in (10, 50, 100, 200, 400)]
+def test_cache_hit_rates_recomputed(recorded):
+    hit_rates = [recorded[f"13_hit_rate_{c}"] for c in (10, 50, 100, 200, 400)]
     assert all(0 < a < b < 1 for a, b in zip(hit_rates, hit_rates[1:]))
     data = load_movielens_100k()
     encoded, users, items = encode_interactions(data.ratings)
@@ -78,34 +74,37 @@ def test_cache_hit_rates_recomputed(fig):
     for user in stream.tolist():
         if cache.get(user) is None:
             cache.put(user, True)
-    assert fig["13_hit_rate_50"] == pytest.approx(cache.hits / len(stream))
+    assert recorded["13_hit_rate_50"] == pytest.approx(cache.hits / len(stream))
 
 
-def test_service_load(fig):
+def test_service_load(recorded):
     for index in ("exact", "ann"):
         for cache in ("nocache", "cache"):
             tag = f"13_{index}_{cache}"
-            assert 0 < fig[f"{tag}_p50"] <= fig[f"{tag}_p99"]
-            assert fig[f"{tag}_rps"] > 0
-    assert fig["13_ann_nocache_rps"] > fig["13_exact_nocache_rps"]
-    assert fig["13_num_requests"] == 300
+            assert 0 < recorded[f"{tag}_p50"] <= recorded[f"{tag}_p99"]
+            assert recorded[f"{tag}_rps"] > 0
+    assert recorded["13_ann_nocache_rps"] > recorded["13_exact_nocache_rps"]
+    assert recorded["13_num_requests"] == 300
 
 
-def test_online_updates(fig):
+def test_online_updates(recorded):
     for tag in ("13_ci_incremental_frozen", "13_ci_full_incremental"):
-        assert fig[f"{tag}_low"] <= fig[f"{tag}_difference"] <= fig[f"{tag}_high"]
-        assert fig[f"{tag}_num_users"] > 30
-    assert fig["13_cost_incremental"] < fig["13_cost_full"]
+        assert recorded[f"{tag}_low"] <= recorded[f"{tag}_difference"] <= recorded[f"{tag}_high"]
+        assert recorded[f"{tag}_num_users"] > 30
+    assert recorded["13_cost_incremental"] < recorded["13_cost_full"]
 
 
-def test_data_parallel_matches_single_process(fig):
-    assert fig["13_ddp_max_diff"] < 1e-5
-    assert fig["13_ddp_speedup"] == pytest.approx(fig["13_ddp_single_seconds"] / fig["13_ddp_double_seconds"])
-    assert fig["13_grad_mb"] == pytest.approx(4 * 64 * (NUM_USERS + NUM_ITEMS) / 1e6)
+def test_data_parallel_matches_single_process(recorded):
+    assert recorded["13_ddp_max_diff"] < 1e-5
+    assert (
+        recorded["13_ddp_speedup"]
+        == pytest.approx(recorded["13_ddp_single_seconds"] / recorded["13_ddp_double_seconds"])
+    )
+    assert recorded["13_grad_mb"] == pytest.approx(4 * 64 * (NUM_USERS + NUM_ITEMS) / 1e6)
 
 
-def test_single_machine_arithmetic(fig):
-    assert fig["13_billion_seconds"] == pytest.approx(1e9 / fig["13_rows_per_second"])
-    assert fig["13_billion_gb"] == pytest.approx(fig["13_bytes_per_row"])
-    assert fig["13_blas_threads"] >= 1
-    assert fig["13_run_seconds"] > 0
+def test_single_machine_arithmetic(recorded):
+    assert recorded["13_billion_seconds"] == pytest.approx(1e9 / recorded["13_rows_per_second"])
+    assert recorded["13_billion_gb"] == pytest.approx(recorded["13_bytes_per_row"])
+    assert recorded["13_blas_threads"] >= 1
+    assert recorded["13_run_seconds"] > 0

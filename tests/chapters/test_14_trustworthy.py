@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recsys_helpers.datasets import load_movielens_100k
+from recsys_helpers.data import load_movielens_100k
 from recsys_helpers.preprocessing import encode_interactions, interaction_matrix, to_implicit
 from recsys_helpers.split import per_user_random_split
 
-pytestmark = pytest.mark.chapters
 CHAPTER = "14_trustworthy"
-
-
-@pytest.fixture(scope="module")
-def fig(figures):
-    return figures(CHAPTER)
 
 
 @pytest.fixture(scope="module")
@@ -26,103 +20,105 @@ def train():
     return interaction_matrix(to_implicit(tr), len(users), len(items))
 
 
-def interval_ok(fig, slug):
-    d, lo, hi = (fig[f"14_ci_{slug}_{f}"] for f in ("difference", "low", "high"))
+def interval_ok(recorded, slug):
+    d, lo, hi = (recorded[f"14_ci_{slug}_{f}"] for f in ("difference", "low", "high"))
     assert lo <= d <= hi, slug
     return d, lo, hi
 
 
-def test_reference_is_chapter_06_ease(fig, figures):
-    assert fig["14_ndcg_ease"] == pytest.approx(figures("06_pretrained_lm")["06_warm_ease"])
-    assert fig["14_num_test_users"] == fig["14_ci_central_dp8_num_users"]
+def test_reference_is_chapter_06_ease(recorded, figures):
+    assert recorded["14_ndcg_ease"] == pytest.approx(figures("06_pretrained_lm")["06_warm_ease"])
+    assert recorded["14_num_test_users"] == recorded["14_ci_central_dp8_num_users"]
 
 
-def test_privacy_has_a_price(fig):
-    assert fig["14_dp_sigma_1"] > fig["14_dp_sigma_8"] > 0
-    assert fig["14_ndcg_central"] > fig["14_dp_ndcg_8"] >= fig["14_dp_ndcg_1"] - 0.01
-    d, lo, hi = interval_ok(fig, "central_dp8")
+def test_privacy_has_a_price(recorded):
+    assert recorded["14_dp_sigma_1"] > recorded["14_dp_sigma_8"] > 0
+    assert recorded["14_ndcg_central"] > recorded["14_dp_ndcg_8"] >= recorded["14_dp_ndcg_1"] - 0.01
+    d, lo, hi = interval_ok(recorded, "central_dp8")
     assert lo > 0  # the loss at epsilon = 8 is outside the noise of the users
-    interval_ok(fig, "dp1_pop")
-    interval_ok(fig, "dp8_pop")
+    interval_ok(recorded, "dp1_pop")
+    interval_ok(recorded, "dp8_pop")
 
 
-def test_federated_against_central(fig):
-    assert fig["14_fed_clients"] == 21 and fig["14_fed_rounds"] >= 1
-    d, lo, hi = interval_ok(fig, "central_fed")
-    assert fig["14_ndcg_fed"] == pytest.approx(fig["14_ndcg_central"] - d, abs=1e-9)
+def test_federated_against_central(recorded):
+    assert recorded["14_fed_clients"] == 21 and recorded["14_fed_rounds"] >= 1
+    d, lo, hi = interval_ok(recorded, "central_fed")
+    assert recorded["14_ndcg_fed"] == pytest.approx(recorded["14_ndcg_central"] - d, abs=1e-9)
 
 
-def test_gradient_inversion(fig):
-    assert fig["14_inversion_recall"] == 1.0
-    assert fig["14_inversion_error"] < 1e-4
-    assert fig["14_inversion_items"] > 20
-    assert fig["14_attack_b1_noise"] < 0.5
-    assert fig["14_attack_b16_plain"] > fig["14_attack_b1_noise"]
+def test_gradient_inversion(recorded):
+    assert recorded["14_inversion_recall"] == 1.0
+    assert recorded["14_inversion_error"] < 1e-4
+    assert recorded["14_inversion_items"] > 20
+    assert recorded["14_attack_b1_noise"] < 0.5
+    assert recorded["14_attack_b16_plain"] > recorded["14_attack_b1_noise"]
 
 
-def test_private_model_below_popularity_at_epsilon_1(fig):
-    assert fig["14_ci_dp1_pop_high"] < 0 < fig["14_ci_dp8_pop_low"]  # as the text says
-    assert fig["14_ci_central_fed_low"] > 0 and fig["14_ci_fed_pop_low"] > 0
+def test_private_model_below_popularity_at_epsilon_1(recorded):
+    assert recorded["14_ci_dp1_pop_high"] < 0 < recorded["14_ci_dp8_pop_low"]  # as the text says
+    assert recorded["14_ci_central_fed_low"] > 0 and recorded["14_ci_fed_pop_low"] > 0
 
 
-def test_explanations(fig):
-    d, lo, hi = interval_ok(fig, "ease_deletion")
-    assert d == pytest.approx(fig["14_ease_survive_random"] - fig["14_ease_survive_cited"])
+def test_explanations(recorded):
+    d, lo, hi = interval_ok(recorded, "ease_deletion")
+    assert d == pytest.approx(recorded["14_ease_survive_random"] - recorded["14_ease_survive_cited"])
     assert lo > 0  # deleting the cited film hurts more than deleting a random one
-    d, lo, hi = interval_ok(fig, "attention_deletion")
+    d, lo, hi = interval_ok(recorded, "attention_deletion")
     assert d == pytest.approx(
-        fig["14_attention_survive_random"] - fig["14_attention_survive_cited"]
+        recorded["14_attention_survive_random"] - recorded["14_attention_survive_cited"]
     )
     assert lo > 0  # the text says the interval excludes zero for this model
 
 
-def test_llm_explanations(fig):
-    users = fig["14_llm_users"]
+def test_llm_explanations(recorded):
+    users = recorded["14_llm_users"]
     assert users >= 5
-    assert 0 <= fig["14_llm_agree"] <= fig["14_llm_grounded"] <= users
-    assert 0 <= fig["14_llm_agree_low"] <= fig["14_llm_agree"] / users <= fig["14_llm_agree_high"] <= 1
-    if fig["14_llm_grounded"]:  # a cited film never contributes more than EASE's own reason
-        assert fig["14_llm_effect"] <= 1 + 1e-9
+    assert 0 <= recorded["14_llm_agree"] <= recorded["14_llm_grounded"] <= users
+    assert 0 <= recorded["14_llm_agree_low"] <= recorded["14_llm_agree"] / users <= recorded["14_llm_agree_high"] <= 1
+    if recorded["14_llm_grounded"]:  # a cited film never contributes more than EASE's own reason
+        assert recorded["14_llm_effect"] <= 1 + 1e-9
     # the text: the LLM's film is the model's reason in a minority of cases
-    assert fig["14_llm_agree"] < users / 2
-    assert fig["14_llm_seconds"] > 0 and fig["14_llm_load_seconds"] > 0
-    assert fig["14_llm_seconds_per_user"] == pytest.approx(fig["14_llm_seconds"] / users)
-    assert 20 < fig["14_llm_prompt_tokens"] < 400
+    assert recorded["14_llm_agree"] < users / 2
+    assert recorded["14_llm_seconds"] > 0 and recorded["14_llm_load_seconds"] > 0
+    assert recorded["14_llm_seconds_per_user"] == pytest.approx(recorded["14_llm_seconds"] / users)
+    assert 20 < recorded["14_llm_prompt_tokens"] < 400
 
 
-def test_popularity_groups(fig, train):
+def test_popularity_groups(recorded, train):
     popularity = np.asarray(train.sum(axis=0)).ravel()
     ordered = np.sort(popularity)[::-1]
     before = (np.cumsum(ordered) - ordered) / ordered.sum()
-    assert fig["14_head_films"] == int((before < 1 / 3).sum())
-    assert fig["14_ease_head"] > 1 / 3 > fig["14_ease_tail"]
+    assert recorded["14_head_films"] == int((before < 1 / 3).sum())
+    assert recorded["14_ease_head"] > 1 / 3 > recorded["14_ease_tail"]
 
 
-def test_user_gaps(fig):
+def test_user_gaps(recorded):
     for slug in ("gender", "activity"):
-        assert fig[f"14_gap_{slug}_low"] <= fig[f"14_gap_{slug}_difference"] <= fig[f"14_gap_{slug}_high"]
-    assert 0 < fig["14_num_women"] < fig["14_num_test_users"]
-    assert fig["14_gap_gender_high"] < 0 and fig["14_gap_activity_high"] < 0  # as the text says
+        assert (
+            recorded[f"14_gap_{slug}_low"] <= recorded[f"14_gap_{slug}_difference"] <= recorded[f"14_gap_{slug}_high"]
+        )
+    assert 0 < recorded["14_num_women"] < recorded["14_num_test_users"]
+    assert recorded["14_gap_gender_high"] < 0 and recorded["14_gap_activity_high"] < 0  # as the text says
 
 
-def test_reranking(fig):
-    assert fig["14_mmr_div_07"] > fig["14_mmr_div_1"]
-    d, lo, hi = interval_ok(fig, "mmr07")
+def test_reranking(recorded):
+    assert recorded["14_mmr_div_07"] > recorded["14_mmr_div_1"]
+    d, lo, hi = interval_ok(recorded, "mmr07")
     assert d > 0
-    assert fig["14_kl_calibrated"] < fig["14_kl_ease"]
-    interval_ok(fig, "calibrated")
+    assert recorded["14_kl_calibrated"] < recorded["14_kl_ease"]
+    interval_ok(recorded, "calibrated")
 
 
-def test_bandits(fig):
-    assert fig["14_bandit_runs"] >= 10
+def test_bandits(recorded):
+    assert recorded["14_bandit_runs"] >= 10
     for slug in ("egreedy", "ucb", "thompson"):
-        assert fig[f"14_regret_{slug}_low"] <= fig[f"14_regret_{slug}"] <= fig[f"14_regret_{slug}_high"]
+        assert recorded[f"14_regret_{slug}_low"] <= recorded[f"14_regret_{slug}"] <= recorded[f"14_regret_{slug}_high"]
     # Thompson: lowest median with UCB1, and a narrower spread than epsilon-greedy;
     # UCB1's loose bonus costs the most on this simulation (as the text says)
-    assert fig["14_regret_thompson_high"] < fig["14_regret_egreedy_high"]
-    assert fig["14_regret_ucb"] > max(fig["14_regret_thompson"], fig["14_regret_egreedy"])
-    assert 0 < fig["14_best_click"] < 1 and fig["14_gap_click"] >= 0
+    assert recorded["14_regret_thompson_high"] < recorded["14_regret_egreedy_high"]
+    assert recorded["14_regret_ucb"] > max(recorded["14_regret_thompson"], recorded["14_regret_egreedy"])
+    assert 0 < recorded["14_best_click"] < 1 and recorded["14_gap_click"] >= 0
 
 
-def test_run_time_recorded(fig):
-    assert fig["14_run_seconds"] > 0
+def test_run_time_recorded(recorded):
+    assert recorded["14_run_seconds"] > 0

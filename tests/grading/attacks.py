@@ -141,6 +141,19 @@ ATTACKS = {
         "insert": ["import numpy as np\nhog = np.ones(2**30)  # 8 GiB\n"],
         "points": {**FULL, "ex2_head_share_tests": 0},
     },
+    "fresh_copy_of_a_forbidden_function": {  # issue 20: the static check reads answer cells only
+        "base": "solution",
+        "answers": {"ex5_leave_last_out": "def leave_last_out_split(frame):\n    return _split_copy(frame)\n"},
+        "insert": [
+            "import importlib.util\n"
+            "import recsys_helpers.split as _split\n"
+            "_spec = importlib.util.spec_from_file_location('_split_copy_module', _split.__file__)\n"
+            "_module = importlib.util.module_from_spec(_spec)\n"
+            "_spec.loader.exec_module(_module)\n"
+            "_split_copy = getattr(_module, 'leave' + '_last_out')\n"
+        ],
+        "points": {**FULL, "ex5_leave_last_out_tests": 0},
+    },
     "edited_and_deleted_tests": {
         "base": "solution",
         "answers": {"ex1_sparsity": "def sparsity(interactions):\n    return 0.0\n"},
