@@ -100,6 +100,14 @@ def test_statements_the_text_makes(fig):
         assert 0 < fig["A_recbole_wall_seconds"] < 120
 
 
+def test_best_row_verdict_follows_its_interval(fig):
+    low, high = fig["A_best_gap_low"], fig["A_best_gap_high"]
+    assert low <= fig["A_best_gap_difference"] <= high
+    expected = "beats" if low > 0 else "trails" if high < 0 else "cannot be told apart from"
+    assert fig["A_best_verdict"] == expected, (low, high)
+    assert fig["A_best_row"].split("'s ")[0] != fig["A_runner_row"].split("'s ")[0]  # two libraries
+
+
 def test_recbole_ran_in_the_build():
     """`make execute` builds the isolated environment first, so the RecBole rows are from this run."""
     if not (ROOT / ".venv-recbole" / ".installed").exists():
