@@ -73,6 +73,19 @@ def test_pipeline_challenges_and_fusion(recorded):
     assert recorded["11_fusion_weight"] in (0.0, 0.25, 0.5, 1.0)
     assert recorded["11_ci_online_difference"] == pytest.approx(
         recorded["11_feed_online"] - recorded["11_feed_deep_text"], abs=1e-9)
+    assert recorded["11_ci_skew_difference"] == pytest.approx(
+        recorded["11_feed_skew"] - recorded["11_feed_deep_text"], abs=1e-9)
+
+
+@pytest.mark.parametrize("verdict, prefix", [
+    ("11_verdict_online", "11_ci_online"),
+    ("11_verdict_skew", "11_ci_skew"),
+])
+def test_verdicts_follow_their_intervals(recorded, verdict, prefix):
+    low, high = recorded[f"{prefix}_low"], recorded[f"{prefix}_high"]
+    assert low <= recorded[f"{prefix}_difference"] <= high
+    expected = "is above" if low > 0 else "is below" if high < 0 else "cannot be told apart from"
+    assert recorded[verdict] == expected, (verdict, recorded[verdict], low, high)
 
 
 def test_interaction_types(recorded):

@@ -39,6 +39,15 @@ def test_int8_quantisation_is_nearly_free(recorded):
     assert abs(recorded["13_int8_ndcg"] - recorded["13_ndcg_base"]) < 3e-3
     assert abs(recorded["13_dyn_ndcg"] - recorded["13_ndcg_base"]) < 5e-3
     assert recorded["13_fp32_ms"] > 0 and recorded["13_dyn_ms"] > 0
+    assert recorded["13_dyn_qscheme"].startswith("per_tensor")  # one scale for the whole table (prose, §3)
+
+
+def test_int8_speed_verdict_follows_its_interval(recorded):
+    low, high = recorded["13_dyn_speedup_low"], recorded["13_dyn_speedup_high"]
+    assert 0 < low <= recorded["13_dyn_speedup"] <= high and recorded["13_dyn_repeats"] >= 20
+    expected = ("is faster than" if low > 1 else "is slower than" if high < 1
+                else "cannot be told apart in speed from")
+    assert recorded["13_dyn_verdict"] == expected, (low, high)
 
 
 def test_dimension_trade_off(recorded):
@@ -75,6 +84,7 @@ def test_cache_hit_rates_recomputed(recorded):
         if cache.get(user) is None:
             cache.put(user, True)
     assert recorded["13_hit_rate_50"] == pytest.approx(cache.hits / len(stream))
+    assert 0 < recorded["13_hit_rate_50_08"] < recorded["13_hit_rate_50"]  # a flatter stream hits less
 
 
 def test_service_load(recorded):
@@ -82,9 +92,10 @@ def test_service_load(recorded):
         for cache in ("nocache", "cache"):
             tag = f"13_{index}_{cache}"
             assert 0 < recorded[f"{tag}_p50"] <= recorded[f"{tag}_p99"]
+            assert recorded[f"{tag}_p99_low"] <= recorded[f"{tag}_p99"] <= recorded[f"{tag}_p99_high"]
             assert recorded[f"{tag}_rps"] > 0
     assert recorded["13_ann_nocache_rps"] > recorded["13_exact_nocache_rps"]
-    assert recorded["13_num_requests"] == 300
+    assert recorded["13_num_requests"] == 2_000 and recorded["13_p99_tail"] == 20
 
 
 def test_online_updates(recorded):
