@@ -17,11 +17,10 @@ import re
 import sys
 from pathlib import Path
 
+from course.publish.release import MACHINE_FIGURE
+
 #: Names of figures that measure the machine rather than the data or the model.
-TIMING = (
-    r"seconds|_ms(_|$)|per_second|speedup|time_ratio|cpu_hours|run_minutes|_qps_|_rate_|_p50|_p99|_rps|_cost_"
-    r"|^A_.*_fit$"
-)
+TIMING = MACHINE_FIGURE.pattern
 
 
 def recorded_texts(path: Path) -> dict[str, str]:

@@ -215,7 +215,7 @@ EVAL = re.compile(r"\{eval\}`([^`]*)`")
 GLUED = re.compile(r'^glued\("([^"]+)"(?:, "([^"]*)")?\)$')
 RAW_MARKUP = re.compile(r"\{(glue|cite|doc|ref|numref|term)(:[a-z]+)?\}`")
 # Figures that measure the machine (durations, throughput, ratios of times): they differ from run to run.
-MACHINE_FIGURE = re.compile(r"seconds|_ms(_|$)|per_second|speedup|time_ratio|cpu_hours|run_minutes|_qps_")
+MACHINE_FIGURE = release.MACHINE_FIGURE
 
 
 def student(chapter: str):

@@ -62,6 +62,13 @@ OTHER_ROLE = re.compile(r"\{(?:ref|numref|term|eq|abbr|sub|sup)\}`([^`<]*?)\s*(?
 LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s]+)\)")
 FULL_LINK = re.compile(r"\[([^\]]*)\]\((?!https?:|mailto:|#)([^)\s]+)\)")
 EVAL = re.compile(r"\{eval\}`(glued\(\"([^\"]+)\"(?:, \"([^\"]*)\")?\))`")  # expression, name, fmt
+# Figures that measure the machine (times, rates, throughput, latency percentiles, memory, costs
+# computed from times): every run gives other values, so they alone never make a release stale and
+# never count as a changed result when two runs are compared (scripts/compare_recorded_figures.py).
+MACHINE_FIGURE = re.compile(
+    r"seconds|_ms(_|$)|per_second|speedup|time_ratio|cpu_hours|run_minutes|_qps_|_rate_(?![0-9])|_p50|_p99|_rps"
+    r"|_cost_|memory|^A_.*_fit$"
+)
 
 
 def setup_source(download_hint: str, notebook_file: str) -> str:
