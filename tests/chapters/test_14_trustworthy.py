@@ -122,3 +122,54 @@ def test_bandits(recorded):
 
 def test_run_time_recorded(recorded):
     assert recorded["14_run_seconds"] > 0
+
+
+VERDICTS = {  # verdict -> (interval, words above / below / inside zero)
+    "14_verdict_fed_rounds": ("fed_rounds", ("raises", "lowers", "does not measurably change")),
+    "14_verdict_fed_long": ("fed_long", ("is ahead of", "stays behind", "cannot be told apart from")),
+    "14_verdict_attention_last": ("attention_last", (
+        "removes the recommendation less often than", "removes the recommendation more often than",
+        "cannot be told apart from")),
+}
+
+
+@pytest.mark.parametrize("verdict", sorted(VERDICTS))
+def test_verdicts_follow_their_intervals(recorded, verdict):
+    slug, (above, below, inside) = VERDICTS[verdict]
+    d, lo, hi = interval_ok(recorded, slug)
+    assert recorded[verdict] == (above if lo > 0 else below if hi < 0 else inside), (verdict, lo, hi)
+
+
+def test_federated_with_more_rounds(recorded):
+    rounds, long = recorded["14_fed_rounds"], recorded["14_fed_rounds_long"]
+    assert long > rounds
+    d, _, _ = interval_ok(recorded, "fed_rounds")
+    assert d == pytest.approx(recorded["14_ndcg_fed_long"] - recorded["14_ndcg_fed"], abs=1e-9)
+    d, _, _ = interval_ok(recorded, "fed_long")
+    assert d == pytest.approx(recorded["14_ndcg_fed_long"] - recorded["14_ndcg_central"], abs=1e-9)
+    gap = recorded["14_ndcg_central"] - recorded["14_ndcg_fed"]
+    assert recorded["14_fed_gap_closed"] == pytest.approx(d / gap + 1, abs=1e-9)
+    _, _, high = interval_ok(recorded, "central_long")
+    assert high < 0  # the text: forty centralised epochs overfit
+
+
+def test_attention_last_item_control(recorded):
+    d, _, _ = interval_ok(recorded, "attention_last")
+    assert d == pytest.approx(recorded["14_attention_survive_last"] - recorded["14_attention_survive_cited"])
+    assert 0 <= recorded["14_attention_is_last"] <= 1
+
+
+def test_llm_agreement_interval_is_exact(recorded):
+    from scipy.stats import binomtest
+
+    ci = binomtest(recorded["14_llm_agree"], recorded["14_llm_users"]).proportion_ci(0.95, method="exact")
+    assert (recorded["14_llm_agree_low"], recorded["14_llm_agree_high"]) == pytest.approx((ci.low, ci.high))
+
+
+def test_errata_quotes_the_federated_figures(recorded):
+    from conftest import ROOT
+
+    text = (ROOT / "book" / "errata.md").read_text(encoding="utf-8")
+    for name in ("14_ndcg_fed", "14_ndcg_fed_long", "14_ndcg_central"):
+        assert f"{recorded[name]:.3f}" in text, name
+    assert f"after {recorded['14_fed_rounds_long']}" in text and recorded["14_verdict_fed_long"] == "stays behind"
