@@ -37,14 +37,14 @@ UNCITED_AT_MOST = {
     "06_pretrained_lm": 0,
     "07_generative_llm": 2,
     "08_training": 5,
-    "09_tuning": 5,
-    "10_ecommerce": 1,
-    "11_social": 1,
-    "12_music_video": 19,
-    "13_system_performance": 6,
-    "14_trustworthy": 2,
+    "09_tuning": 1,
+    "10_ecommerce": 0,
+    "11_social": 0,
+    "12_music_video": 1,
+    "13_system_performance": 0,
+    "14_trustworthy": 0,
     "15_semantic_ids": 0,
-    "A_tools": 2,
+    "A_tools": 0,
 }
 
 
