@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
 .PHONY: help install prepare sandbox recbole execute book lint test unit lab release roster hub-release collect \
-  zip-collect autograde feedback grades similarity lock clean
+  zip-collect autograde feedback grades similarity mutants lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -150,6 +150,14 @@ grades: $(STAMP) ## grades/: grades.csv for the LMS, points per exercise, the cl
 
 similarity: $(STAMP) ## similarity/NN_slug.md: answers shared by students or matching the course's own code
 	$(BIN)/python -m course.grading.similarity
+
+# Maintainers: each reference answer changed one small step at a time and graded in the sandbox; the
+# score per chapter and every surviving mutant go to benchmarks/mutants.json (course/grading/mutants.py).
+# MUTANTS="01_basics 13_system_performance" limits the run; a survivor neither killed by a new test nor
+# explained in tests/grading/equivalent_mutants.py makes it (and tests/test_mutants.py) fail.
+MUTANTS ?=
+mutants: $(STAMP) ## mutation testing of the reference solutions (MUTANTS=NN_slug ... for some chapters)
+	$(BIN)/python -m course.grading.mutants $(MUTANTS)
 
 # pip-compile keeps every pin requirements.txt already holds (`--upgrade-package NAME` moves one);
 # --allow-unsafe locks pip and setuptools too; no machine's wheel folder or index is written.
