@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recsys_helpers.uncertainty import bootstrap, bootstrap_ci, paired_bootstrap
+from recsys_helpers.uncertainty import bootstrap, bootstrap_ci, bootstrap_p_value, paired_bootstrap
 
 
 def test_estimate_is_the_plain_mean_and_interval_contains_it():
@@ -212,3 +212,20 @@ def test_verdict_rejects_an_interval_that_is_not_one(low, high):
 
     with pytest.raises(ValueError, match="low|high"):
         verdict(low, high, above="a", below="b", inside="c")
+
+
+def test_the_bootstrap_p_value_agrees_with_the_paired_interval():
+    """p < 0.05 exactly when the 95% interval of the same resamples leaves zero out."""
+    rng = np.random.default_rng(3)
+    agree = 0
+    for shift in np.linspace(-0.3, 0.3, 25):
+        a, b = rng.normal(size=80) + shift, rng.normal(size=80)
+        interval = paired_bootstrap(a, b, seed=1)
+        p = bootstrap_p_value(a, b, seed=1)
+        assert 0 < p <= 1
+        agree += (p < 0.05) == (interval.low > 0 or interval.high < 0)
+    assert agree >= 24, "at most one case on the boundary may differ (quantile interpolation)"
+    assert bootstrap_p_value([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 1.0
+    assert bootstrap_p_value([1.0, 2.0, 3.0], [0.0, 1.0, 2.0], num_resamples=500) == 1 / 500
+    with pytest.raises(ValueError, match="lengths 2 and 3"):
+        bootstrap_p_value([1.0, 2.0], [1.0, 2.0, 3.0])

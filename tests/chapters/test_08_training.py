@@ -244,3 +244,16 @@ def test_library_loop(recorded):
     assert recorded["08_lib_best_epoch"] < recorded["08_lib_epochs"]
     # the same procedure with other random streams: close, though not within the user interval
     assert abs(recorded["08_lib_test"] - recorded["08_early_best"]) < 0.05
+
+
+def test_the_multiplicity_check_counts_the_chapters_comparisons(recorded):
+    slugs = {name[len("08_ci_"):-len("_low")] for name in recorded
+             if name.startswith("08_ci_") and name.endswith("_low")}
+    assert recorded["08_num_comparisons"] == len(slugs) >= 15
+    assert recorded["08_num_excluding_zero"] == sum(established(recorded, slug) for slug in slugs)
+    assert recorded["08_chance_excluding_zero"] == pytest.approx(0.05 * len(slugs))
+    assert 0 <= recorded["08_num_after_fdr"] <= recorded["08_num_excluding_zero"]
+    dropped = [] if recorded["08_fdr_dropped"] == "none" else recorded["08_fdr_dropped"].split(", ")
+    assert set(dropped) <= {slug for slug in slugs if established(recorded, slug)}
+    assert len(dropped) == recorded["08_num_excluding_zero"] - recorded["08_num_after_fdr"]
+    assert recorded["08_fdr_outcome"].startswith(f"{len(dropped)} do not" if dropped else "none is lost")

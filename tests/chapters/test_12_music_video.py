@@ -102,6 +102,7 @@ def test_listing_b3(recorded):
 
 VERDICTS = {  # verdict -> (interval, words above / below / inside zero)
     "12_verdict_gru_simple": ("gru_simple", ("beats", "trails", "cannot be told apart from")),
+    "12_verdict_gru3_simple": ("gru3_simple", ("beats", "trails", "cannot be told apart from")),
     "12_verdict_fusion_simple": ("fusion_simple", ("improves on", "falls behind", "cannot be told apart from")),
     "12_verdict_gru_more_data": ("gru_more_data", ("raises", "lowers", "does not measurably change")),
     "12_verdict_decay_rho": ("decay_rho", ("improves", "worsens", "does not measurably change")),
