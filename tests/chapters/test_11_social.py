@@ -88,6 +88,17 @@ def test_verdicts_follow_their_intervals(recorded, verdict, prefix):
     assert recorded[verdict] == expected, (verdict, recorded[verdict], low, high)
 
 
+@pytest.mark.parametrize("verdict, prefix, words", [
+    ("11_verdict_deep3", "11_ci_deep3_simple", ("is ahead of", "is behind", "cannot be told apart from")),
+    ("11_verdict_text3", "11_ci_text3_features", ("raises", "lowers", "does not measurably change")),
+])
+def test_three_seed_verdicts_follow_their_intervals(recorded, verdict, prefix, words):
+    low, high = recorded[f"{prefix}_low"], recorded[f"{prefix}_high"]
+    assert low <= recorded[f"{prefix}_difference"] <= high
+    assert recorded[verdict] == (words[0] if low > 0 else words[1] if high < 0 else words[2])
+    assert recorded["11_deep_seed_min"] <= recorded["11_feed_deep_text"] <= recorded["11_deep_seed_max"]
+
+
 def test_interaction_types(recorded):
     losses = {m: recorded[f"11_type_loss_{m}"] for m in ("overall", "own", "markov", "gru", "oracle")}
     assert losses["oracle"] < losses["gru"] < min(losses["overall"], losses["own"], losses["markov"])
