@@ -1,4 +1,4 @@
-"""A small HTTP recommendation service and a bounded load generator (chapter 13, System performance).
+"""A small HTTP recommendation service and two bounded load generators (chapter 13, System performance).
 
 The service answers ``GET /recommend?user=U&index=exact|ann&cache=0|1`` with JSON
 ``{"user": U, "items": [k item indices, best first], "cached": bool}``. It scores a user's vector
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -167,6 +168,52 @@ def load_test(port: int, paths: list[str], *, concurrency: int = 4, timeout: flo
     with ThreadPoolExecutor(concurrency) as pool:
         for future in [pool.submit(worker, shard) for shard in shards if shard]:
             future.result()
+    return latencies
+
+
+def open_loop_test(
+    port: int, paths: list[str], *, rate: float, seed: int = 0, workers: int = 4, timeout: float = 10.0
+) -> np.ndarray:
+    """GET each path from ``127.0.0.1:port`` at random (Poisson) arrival times, ``rate`` per second.
+
+    An open loop: the send times are fixed in advance and do not wait for answers, and each latency
+    is measured from the request's **scheduled** send time. A server that stalls is charged for every
+    request that was due meanwhile, which a closed loop (:func:`load_test`) omits. ``workers``
+    threads, each with one keep-alive connection, send the requests; when all are busy a due request
+    waits, and the wait is part of its latency. Keep ``workers`` small on a small machine: the
+    client's threads share the cores with the server, and dozens of them slow it down. Returns the latencies in seconds (shape
+    ``(len(paths),)``, request order); raises ``ValueError`` for a rate or worker count that is not
+    positive and ``RuntimeError`` on a non-200 answer. The request count is bounded by ``paths``.
+    """
+    if not rate > 0:
+        raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
+    if int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    due = np.cumsum(np.random.default_rng(seed).exponential(1 / rate, len(paths)))
+    latencies = np.zeros(len(paths))
+    local, connections = threading.local(), []
+
+    def send(position: int, start: float) -> None:
+        scheduled = start + due[position]
+        time.sleep(max(0.0, scheduled - time.perf_counter()))
+        if not hasattr(local, "connection"):
+            local.connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+            connections.append(local.connection)
+        local.connection.request("GET", paths[position])
+        response = local.connection.getresponse()
+        body = response.read()
+        latencies[position] = time.perf_counter() - scheduled
+        if response.status != 200:
+            raise RuntimeError(f"{paths[position]} -> {response.status}: {body[:200]!r}")
+
+    try:
+        with ThreadPoolExecutor(int(workers)) as pool:
+            start = time.perf_counter()
+            for future in [pool.submit(send, position, start) for position in range(len(paths))]:
+                future.result()
+    finally:
+        for connection in connections:
+            connection.close()
     return latencies
 
 

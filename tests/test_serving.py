@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from recsys_helpers.evaluation import top_k_items
-from recsys_helpers.serving import LRUCache, ServingModel, exact_top_k, load_test
+from recsys_helpers.serving import LRUCache, ServingModel, exact_top_k, load_test, open_loop_test
 
 
 def test_lru_evicts_least_recently_used_and_counts():
@@ -79,8 +79,49 @@ def test_service_answers_on_loopback(tmp_path):
         assert answer["items"] == exact_top_k(users[3], items, 10).tolist()
         with pytest.raises(RuntimeError):
             load_test(port, ["/recommend?user=99"], concurrency=1)
+        open_latencies = open_loop_test(port, paths, rate=200.0, seed=1)
+        assert open_latencies.shape == (12,) and (open_latencies > 0).all()
+        with pytest.raises(RuntimeError):
+            open_loop_test(port, ["/recommend?user=99"], rate=10.0)
     finally:
         server.terminate()
         server.wait(timeout=30)
         server.stdout.close()
         server.stderr.close()
+
+
+def test_the_open_loop_charges_a_slow_server_for_every_request_that_was_due():
+    """A server that needs 40 ms a request, asked for 100 a second: the queue grows in an open loop,
+    while a closed loop, waiting for each answer, sees 40 ms every time (coordinated omission)."""
+    import http.server
+    import threading
+    import time
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            time.sleep(0.04)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Slow)  # one request at a time
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        closed = load_test(port, ["/"] * 15, concurrency=1)
+        opened = open_loop_test(port, ["/"] * 15, rate=100.0, seed=0, workers=1)
+        assert closed.max() < 0.2
+        assert opened.max() > 0.3 and opened[-5:].mean() > 3 * closed.mean()
+        with pytest.raises(ValueError, match="rate"):
+            open_loop_test(port, ["/"], rate=0.0)
+        with pytest.raises(ValueError, match="workers"):
+            open_loop_test(port, ["/"], rate=1.0, workers=0)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -119,3 +119,17 @@ def test_single_machine_arithmetic(recorded):
     assert recorded["13_billion_gb"] == pytest.approx(recorded["13_bytes_per_row"])
     assert recorded["13_blas_threads"] >= 1
     assert recorded["13_run_seconds"] > 0
+
+
+def test_the_open_loop_at_three_rates(recorded):
+    assert recorded["13_open_requests"] == 600
+    closed = recorded["13_exact_nocache_rps"]
+    for share in (25, 50, 75):
+        tag = f"13_open_{share}"
+        assert recorded[f"{tag}_rps"] == pytest.approx(share / 100 * closed)
+        assert 0 < recorded[f"{tag}_p50"] <= recorded[f"{tag}_p99"]
+        assert recorded[f"{tag}_p99_low"] <= recorded[f"{tag}_p99"] <= recorded[f"{tag}_p99_high"]
+    gap_low = recorded["13_open_75_p99_low"] - recorded["13_exact_nocache_p99_high"]
+    gap_high = recorded["13_open_75_p99_high"] - recorded["13_exact_nocache_p99_low"]
+    words = "above" if gap_low > 0 else "below" if gap_high < 0 else "not distinguishable from"
+    assert recorded["13_verdict_open_closed"] == words
