@@ -55,7 +55,12 @@ def test_gradient_inversion(recorded):
 
 
 def test_private_model_below_popularity_at_epsilon_1(recorded):
-    assert recorded["14_ci_dp1_pop_high"] < 0 < recorded["14_ci_dp8_pop_low"]  # as the text says
+    assert recorded["14_ci_dp8_pop_low"] > 0  # "stays ahead of popularity", as the text says
+    # the fair baseline: counts under the same guarantee lose accuracy, more at the smaller epsilon
+    assert recorded["14_private_pop_ndcg_1"] <= recorded["14_private_pop_ndcg_8"] + 0.005
+    assert recorded["14_private_pop_ndcg_8"] <= recorded["14_ndcg_pop"] + 0.005
+    interval_ok(recorded, "dp1_private_pop")
+    interval_ok(recorded, "dp8_private_pop")
     assert recorded["14_ci_central_fed_low"] > 0 and recorded["14_ci_fed_pop_low"] > 0
 
 
@@ -125,6 +130,9 @@ def test_run_time_recorded(recorded):
 
 
 VERDICTS = {  # verdict -> (interval, words above / below / inside zero)
+    "14_verdict_dp1_pop": ("dp1_pop", ("is ahead of", "is worse than", "cannot be told apart from")),
+    "14_verdict_dp1_private_pop": ("dp1_private_pop", ("is ahead of", "falls behind", "cannot be told apart from")),
+    "14_verdict_dp8_private_pop": ("dp8_private_pop", ("is ahead of", "falls behind", "cannot be told apart from")),
     "14_verdict_fed_rounds": ("fed_rounds", ("raises", "lowers", "does not measurably change")),
     "14_verdict_fed_long": ("fed_long", ("is ahead of", "stays behind", "cannot be told apart from")),
     "14_verdict_attention_last": ("attention_last", (
