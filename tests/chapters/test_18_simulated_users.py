@@ -140,7 +140,7 @@ def test_judges_recomputed(recorded, split):
             low, high = recorded[f"18_judge_{judge}_{key}_low"], recorded[f"18_judge_{judge}_{key}_high"]
             assert recorded[f"18_judge_verdict_{judge}_{key}"] == expected(low, high)
         same = recorded[f"18_judge_order_{judge}"] == recorded["18_judge_order_truth"]
-        assert recorded[f"18_judge_same_{judge}"] == ("the same order" if same else "a different order")
+        assert recorded[f"18_judge_same_{judge}"] == ("the same order as" if same else "a different order from")
 
 
 def test_memorisation_figures(recorded, split):
