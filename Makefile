@@ -82,7 +82,7 @@ lint: $(STAMP) ## ruff on the packages, scripts and tests, and errors in the not
 
 # COURSE_TEST_ALL=1: a check whose prerequisite is missing fails here instead of skipping.
 test: lint book ## every check: lint, unit tests, executed chapters, nbgrader, site build
-	COURSE_TEST_ALL=1 $(BIN)/python -m pytest
+	COURSE_TEST_ALL=1 $(BIN)/python -m pytest --durations=25
 
 unit: $(STAMP) ## only the fast unit tests of recsys_helpers
 	$(BIN)/python -m pytest -m "not chapters and not nbgrader and not site"

@@ -181,9 +181,11 @@ def open_loop_test(
     request that was due meanwhile, which a closed loop (:func:`load_test`) omits. ``workers``
     threads, each with one keep-alive connection, send the requests; when all are busy a due request
     waits, and the wait is part of its latency. Keep ``workers`` small on a small machine: the
-    client's threads share the cores with the server, and dozens of them slow it down. Returns the latencies in seconds (shape
-    ``(len(paths),)``, request order); raises ``ValueError`` for a rate or worker count that is not
-    positive and ``RuntimeError`` on a non-200 answer. The request count is bounded by ``paths``.
+    client's threads share the cores with the server, and dozens of them slow it down.
+
+    Returns the latencies in seconds (shape ``(len(paths),)``, request order); raises
+    ``ValueError`` for a rate or worker count that is not positive and ``RuntimeError`` on a
+    non-200 answer. The request count is bounded by ``paths``.
     """
     if not rate > 0:
         raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")

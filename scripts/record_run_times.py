@@ -1,8 +1,8 @@
 """Record how long each chapter took in the last `make execute` into benchmarks/chapters.json.
 
 The budgets (90 s per chapter, 180 s for chapters 07 and 17, 120 s for chapter 18, on an idle 2-core
-machine) are checked here, by a person reading the record, rather than by a timed test. Run it right after a `make execute`
-on an idle machine: ``python scripts/record_run_times.py [--note "fresh clone, .ci/run"]``.
+machine) are checked here, by a person reading the record, rather than by a timed test. Run it right
+after a `make execute` on an idle machine: ``python scripts/record_run_times.py [--note "fresh clone, .ci/run"]``.
 `make execute` runs single-threaded chapters two at a time; each chapter's ``alongside`` lists the
 chapters that shared the machine with it (empty: measured alone). ``EXECUTE_JOBS=1 make execute``
 measures every chapter alone.
