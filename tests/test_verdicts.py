@@ -44,6 +44,9 @@ UNCITED_AT_MOST = {
     "13_system_performance": 0,
     "14_trustworthy": 0,
     "15_semantic_ids": 0,
+    "16_scaling": 0,
+    "17_adapting_lm": 0,
+    "18_simulated_users": 0,
     "A_tools": 0,
 }
 
