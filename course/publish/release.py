@@ -67,7 +67,7 @@ EVAL = re.compile(r"\{eval\}`(glued\(\"([^\"]+)\"(?:, \"([^\"]*)\")?\))`")  # ex
 # never count as a changed result when two runs are compared (scripts/compare_recorded_figures.py).
 MACHINE_FIGURE = re.compile(
     r"seconds|_ms(_|$)|per_second|speedup|time_ratio|cpu_hours|run_minutes|_qps_|_rate_(?![0-9])|_p50|_p99|_rps"
-    r"|_cost_|memory|^A_.*_fit$"
+    r"|_cost_|memory|^A_.*_fit$|_tallrec(_top)?_hours$|_teacher_minutes$"
 )
 
 
