@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from recsys_helpers.checks import check_item_sequences
+from recsys_helpers.metrics import roc_auc_score
 from recsys_helpers.models.sequential import IGNORE, SASRec, _TransformerNet
 
 __all__ = [
@@ -153,18 +154,15 @@ def auc(scores, labels) -> float:
     Returns
     -------
     float in [0, 1]; NaN when one class is absent (so a bootstrap resample can be left out).
+    Otherwise it is chapter 02's :func:`recsys_helpers.metrics.roc_auc_score`.
     """
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels).astype(bool)
     if scores.shape != labels.shape or scores.ndim != 1:
         raise ValueError(f"scores and labels must be 1-D of the same length, got {scores.shape} and {labels.shape}")
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if positives == 0 or negatives == 0:
+    if labels.all() or not labels.any():
         return float("nan")
-    from scipy.stats import rankdata
-
-    ranks = rankdata(scores)  # mid-ranks: tied scores share their ranks
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    return roc_auc_score(labels.astype(np.float64), scores)
 
 
 def pair_scores(score_matrix, users, items) -> np.ndarray:
