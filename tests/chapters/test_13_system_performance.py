@@ -57,6 +57,39 @@ def test_dimension_trade_off(recorded):
     assert recorded["13_ci_dim32_low"] <= recorded["13_ci_dim32_high"]
 
 
+THREE_SEED_WORDS = ("is ahead of", "falls behind", "cannot be told apart from")  # above / below / inside zero
+
+
+@pytest.mark.parametrize("verdict, prefix", [
+    ("13_verdict_dim8_3", "13_ci_dim8_3"),
+    ("13_verdict_dim32_3", "13_ci_dim32_3"),
+    ("13_verdict_incremental3_frozen", "13_ci_incremental3_frozen"),
+    ("13_verdict_full3_incremental", "13_ci_full3_incremental"),
+])
+def test_three_seed_verdicts_follow_their_intervals(recorded, verdict, prefix):
+    low, high = recorded[f"{prefix}_low"], recorded[f"{prefix}_high"]
+    assert low <= recorded[f"{prefix}_difference"] <= high
+    above, below, inside = THREE_SEED_WORDS
+    assert recorded[verdict] == (above if low > 0 else below if high < 0 else inside), (verdict, low, high)
+
+
+def test_seed_ranges_are_recorded(recorded):
+    for dim in (8, 32, 64):  # the chapter's seed is one of the three
+        assert recorded[f"13_dim{dim}_seed_min"] <= recorded[f"13_dim{dim}_ndcg"] <= recorded[f"13_dim{dim}_seed_max"]
+    for slug in ("frozen", "incremental", "full"):
+        assert 0 <= recorded[f"13_{slug}_seed_min"] < recorded[f"13_{slug}_seed_max"] <= 1  # the seeds differ
+    # a difference of three-run means lies between the extremes the seed ranges allow
+    for prefix, a, b in (("13_ci_dim8_3", "dim64", "dim8"), ("13_ci_dim32_3", "dim64", "dim32"),
+                         ("13_ci_incremental3_frozen", "incremental", "frozen"),
+                         ("13_ci_full3_incremental", "full", "incremental")):
+        difference = recorded[f"{prefix}_difference"]
+        low = recorded[f"13_{a}_seed_min"] - recorded[f"13_{b}_seed_max"]
+        high = recorded[f"13_{a}_seed_max"] - recorded[f"13_{b}_seed_min"]
+        assert low - 1e-9 <= difference <= high + 1e-9, (prefix, low, difference, high)
+    assert recorded["13_ci_incremental3_frozen_num_users"] == recorded["13_ci_incremental_frozen_num_users"]
+    assert recorded["13_ci_dim8_3_num_users"] == recorded["13_num_test_users"]
+
+
 def test_retrieval(recorded):
     assert recorded["13_exact_ms_10000"] < recorded["13_exact_ms_100000"] < recorded["13_exact_ms_1000000"]
     assert recorded["13_exact_mb_1m"] == pytest.approx(1_000_000 * 32 * 4 / 1e6)
