@@ -135,6 +135,15 @@ VERDICTS = {  # verdict -> (interval, words above / below / inside zero)
     "14_verdict_dp8_private_pop": ("dp8_private_pop", ("is ahead of", "falls behind", "cannot be told apart from")),
     "14_verdict_fed_rounds": ("fed_rounds", ("raises", "lowers", "does not measurably change")),
     "14_verdict_fed_long": ("fed_long", ("is ahead of", "stays behind", "cannot be told apart from")),
+    "14_verdict_central3_dp8": ("central3_dp8", ("is ahead of", "falls behind", "cannot be told apart from")),
+    "14_verdict_dp8_3_pop": ("dp8_3_pop", ("stays ahead of", "falls behind", "cannot be told apart from")),
+    "14_verdict_dp1_3_pop": ("dp1_3_pop", ("is ahead of", "is worse than", "cannot be told apart from")),
+    "14_verdict_dp8_3_private_pop": ("dp8_3_private_pop", ("is ahead of", "falls behind", "cannot be told apart from")),
+    "14_verdict_dp1_3_private_pop": ("dp1_3_private_pop", ("is ahead of", "falls behind", "cannot be told apart from")),
+    "14_verdict_central3_fed": ("central3_fed", ("is ahead of", "falls behind", "cannot be told apart from")),
+    "14_verdict_fed_rounds3": ("fed_rounds3", ("raises", "lowers", "does not measurably change")),
+    "14_verdict_fed_long3": ("fed_long3", ("is ahead of", "stays behind", "cannot be told apart from")),
+    "14_verdict_central_long3": ("central_long3", ("is ahead of", "falls behind", "cannot be told apart from")),
     "14_verdict_attention_last": ("attention_last", (
         "removes the recommendation less often than", "removes the recommendation more often than",
         "cannot be told apart from")),
@@ -181,3 +190,28 @@ def test_errata_quotes_the_federated_figures(recorded):
     for name in ("14_ndcg_fed", "14_ndcg_fed_long", "14_ndcg_central"):
         assert f"{recorded[name]:.3f}" in text, name
     assert f"after {recorded['14_fed_rounds_long']}" in text and recorded["14_verdict_fed_long"] == "stays behind"
+
+
+SEED_RUNS = {  # slug of the three-seed range -> the chapter's single-seed figure
+    "central": "14_ndcg_central", "dp8": "14_dp_ndcg_8", "dp1": "14_dp_ndcg_1",
+    "fed": "14_ndcg_fed", "fed_long": "14_ndcg_fed_long", "central_long": "14_ndcg_central_long",
+}
+
+
+def test_seed_ranges_are_recorded(recorded):
+    for slug, single in SEED_RUNS.items():  # the chapter's seed is one of the three, and the seeds differ
+        assert recorded[f"14_{slug}_seed_min"] <= recorded[single] <= recorded[f"14_{slug}_seed_max"], slug
+        assert recorded[f"14_{slug}_seed_min"] < recorded[f"14_{slug}_seed_max"], slug
+    # the mean over users of a three-run mean is the mean of the three runs' NDCG: inside the seed range
+    for slug, model, baseline in (("dp8_3_pop", "dp8", "14_ndcg_pop"), ("dp1_3_pop", "dp1", "14_ndcg_pop"),
+                                  ("dp8_3_private_pop", "dp8", "14_private_pop_ndcg_8"),
+                                  ("dp1_3_private_pop", "dp1", "14_private_pop_ndcg_1")):
+        mean = recorded[f"14_ci_{slug}_difference"] + recorded[baseline]
+        assert recorded[f"14_{model}_seed_min"] - 1e-9 <= mean <= recorded[f"14_{model}_seed_max"] + 1e-9, slug
+    for slug, a, b in (("central3_dp8", "central", "dp8"), ("central3_fed", "central", "fed"),
+                       ("fed_rounds3", "fed_long", "fed"), ("fed_long3", "fed_long", "central"),
+                       ("central_long3", "central_long", "central")):
+        low = recorded[f"14_{a}_seed_min"] - recorded[f"14_{b}_seed_max"]
+        high = recorded[f"14_{a}_seed_max"] - recorded[f"14_{b}_seed_min"]
+        assert low - 1e-9 <= recorded[f"14_ci_{slug}_difference"] <= high + 1e-9, slug
+        assert recorded[f"14_ci_{slug}_num_users"] == recorded["14_num_test_users"]
