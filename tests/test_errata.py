@@ -1,5 +1,7 @@
 """book/errata.md: every entry is complete, the counts its introduction states are the entries it holds,
-and every chapter section an entry points to exists (so a renumbered chapter cannot leave a dead reference).
+every chapter section an entry points to exists (so a renumbered chapter cannot leave a dead reference),
+and every measured number a correction quotes is a figure the chapters it points to recorded (so a
+re-run that moves a figure cannot leave the page quoting the old one: review finding X-3).
 
 An entry is ``**place** — the claim`` followed by ``: what is right`` and ``: *Shown in:* …`` (a chapter
 link) or ``: *Evidence:* …`` (the source, where no chapter shows it).
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import EXECUTED, ROOT, recorded_figures, skip_unless_all
+from course.publish.release import MACHINE_FIGURE
 
 PAGE = ROOT / "book" / "errata.md"
 DOCUMENTS = ("000", "001", "002", "003", "004")
@@ -25,6 +28,8 @@ ENTRY = re.compile(
 CHAPTER_LINK = re.compile(r"\[([^\]]*)\]\(chapters/([A-Za-z0-9_]+)\.ipynb\)")
 SECTION = re.compile(r"§(\d+(?:\.\d+)?)(?:[–-](\d+(?:\.\d+)?))?")
 HEADING = re.compile(r"^#{2,4} (\d+(?:\.\d+)?)\.? ", re.M)
+#: A measured number as the page prints it: a decimal such as 0.317, -0.021 or 5.8 (points).
+DECIMAL = re.compile(r"(?<![\w.§])[-−]?\d*\.\d+(?![\w.])")
 
 
 def sections() -> dict[str, str]:
@@ -90,3 +95,54 @@ def test_chapter_sections_exist(heading):
         numbers = {n for pair in SECTION.findall(label) for n in pair if n}
         missing = numbers - headings(stem)
         assert not missing, f"[{label}](chapters/{stem}.ipynb): no section {sorted(missing)} in {notebook(stem)}"
+
+
+def numbers_of(value) -> list[float]:
+    """Every number in a recorded figure (a number, or one inside a list, tuple or dict)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in numbers_of(v)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in numbers_of(v)]
+    return []
+
+
+def quotes(printed: str, figures: list[float]) -> bool:
+    """``printed`` (e.g. "0.317", "−0.021", "5.8" points) is one of ``figures`` at its precision."""
+    value, decimals = float(printed.replace("−", "-")), len(printed.split(".")[1])
+    return any(
+        round(scaled, decimals) == round(value, decimals) for f in figures for scaled in (f, -f, 100 * f, -100 * f)
+    )
+
+
+def test_measured_numbers_in_corrections_are_recorded_figures():
+    """A decimal in a correction whose evidence is a chapter must be a figure that chapter recorded
+    (machine timings excluded: they change per run); a sentence citing a publication is exempt."""
+    unmatched, checked = [], 0
+    for body in sections().values():
+        for entry in entries(body):
+            stems = sorted({stem for _, stem in CHAPTER_LINK.findall(entry["where"])})
+            if entry["lead"] != "Shown in" or not stems:
+                continue
+            missing = [s for s in stems if not (EXECUTED / f"{s}.ipynb").exists()]
+            if missing:
+                skip_unless_all(f"chapters {missing} are not executed")
+            figures = [
+                n
+                for stem in stems
+                for name, value in recorded_figures(stem).items()
+                if not MACHINE_FIGURE.search(name)
+                for n in numbers_of(value)
+            ]
+            for sentence in re.split(r"(?<=[.;])\s+", entry["right"]):
+                if "{cite}" in sentence:
+                    continue
+                for printed in DECIMAL.findall(sentence):
+                    checked += 1
+                    if not quotes(printed, figures):
+                        unmatched.append(f"{entry['place']}: {printed} is no recorded figure of {stems}")
+    assert checked > 50, f"only {checked} numbers checked: has the page's format changed?"
+    assert not unmatched, "\n".join(unmatched)
