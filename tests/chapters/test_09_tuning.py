@@ -3,8 +3,10 @@ numbers and intervals the text cites are consistent with each other and with the
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
@@ -95,30 +97,89 @@ def test_leaderboard_numbers(recorded):
     assert recorded["09_board_ease_fit_seconds"] > 0
 
 
-def test_bivae_refitted_on_their_split_and_compared_per_user(recorded):
-    """Review 09-2: BiVAE (cornac, the benchmark's settings, fewer epochs) on the same split, users and
-    candidates as EASE; the verdict quoted in section 6 and the summary is the one its paired interval allows."""
+def test_bivae_live_fit_is_the_shortened_reproduction(recorded):
+    """Review 09-2: the live BiVAE (cornac, the benchmark's settings, fewer epochs) on the same split, users and
+    candidates as EASE; it shows the reproduction path and its cost, the verdict rests on the recorded runs."""
+    # "stops after N epochs" of the benchmark's 500
+    assert recorded["09_bivae_published_epochs"] == 500
+    assert 1 <= recorded["09_bivae_epochs"] < recorded["09_bivae_published_epochs"]
+    # "a difference of ... from the published 0.4751"
+    published = PUBLISHED_ML100K["BiVAE"]["ndcg"]
+    assert recorded["09_bivae_gap_published"] == pytest.approx(recorded["09_bivae_ndcg"] - published, abs=2e-4)
+    assert 0.2 < recorded["09_bivae_ndcg"] < 0.55
+    # "that takes about ... s": the fit time scaled to the benchmark's epochs
+    scaled = recorded["09_bivae_fit_seconds"] * recorded["09_bivae_published_epochs"] / recorded["09_bivae_epochs"]
+    assert recorded["09_bivae_full_seconds"] == pytest.approx(scaled, rel=0.01, abs=1)
+
+
+def bivae_record():
+    return json.loads((ROOT / "benchmarks" / "09_bivae.json").read_text())
+
+
+def test_bivae_full_schedule_record():
+    """benchmarks/09_bivae.json (scripts/tuning/bivae_chapter09.py): the benchmark's 500 epochs on three seeds, on
+    the chapter's split and users, per-user NDCG@10 in [0, 1]."""
+    full = bivae_record()
+    assert full["epochs"] == 500
+    assert full["seeds"] == [42, 43, 44] and sorted(full["runs"]) == ["42", "43", "44"]
+    assert full["settings"] == {"k": 100, "encoder_structure": [200], "act_fn": "tanh", "likelihood": "pois",
+                                "batch_size": 1024, "learning_rate": 0.001}
+    assert {"cornac", "torch"} <= set(full["versions"]) and full["machine"]
+    splits = benchmark_splits()
+    pairs = splits["test"][["user_id", "item_id"]].to_numpy(np.int64)
+    assert full["split"] == {"train_rows": len(splits["train"]), "test_rows": len(splits["test"]),
+                             "test_pairs_sha256": hashlib.sha256(pairs.tobytes()).hexdigest()}
+    # the chapter's evaluated users: every user with a test item, in row order (MovieLens ids)
+    assert full["user_ids"] == sorted(splits["test"]["user_id"].unique().tolist())
+    for run in full["runs"].values():
+        values = np.asarray(run["ndcg_per_user"])
+        assert values.shape == (len(full["user_ids"]),)
+        assert ((values >= 0) & (values <= 1)).all()
+        assert run["test"]["ndcg"] == pytest.approx(values.mean(), abs=1e-6)
+        assert run["fit_seconds"] > 0
+
+
+def test_bivae_verdict_rests_on_the_full_schedule(recorded):
+    """The EASE-versus-BiVAE verdict of section 6 and the summary: EASE against the per-user mean over the
+    recorded seeds; its direction is the one its paired interval allows."""
+    full = bivae_record()
+    per_seed = np.array([run["ndcg_per_user"] for run in full["runs"].values()])
+    means = per_seed.mean(axis=1)
+    assert recorded["09_bivae_full_seeds"] == len(full["seeds"]) == 3
+    assert recorded["09_bivae_full_low"] == pytest.approx(means.min(), abs=1e-4)
+    assert recorded["09_bivae_full_high"] == pytest.approx(means.max(), abs=1e-4)
+    # "a range that contains the published 0.4751" ("reaches the published point")
+    assert recorded["09_bivae_full_low"] <= PUBLISHED_ML100K["BiVAE"]["ndcg"] <= recorded["09_bivae_full_high"]
+    fits = [run["fit_seconds"] for run in full["runs"].values()]
+    assert recorded["09_bivae_full_fit_seconds"] == pytest.approx(np.mean(fits), abs=0.5)
+    assert recorded["09_bivae_full_minutes"] == pytest.approx(sum(fits) / 60, abs=0.05)
+    assert recorded["09_bivae_full_seed_names"] == ", ".join(map(str, full["seeds"]))
+    # EASE's mean minus the mean over seeds of BiVAE's per-user NDCG, on the chapter's users
     low, high = recorded["09_ci_ease_bivae_low"], recorded["09_ci_ease_bivae_high"]
     difference = recorded["09_ci_ease_bivae_difference"]
+    assert recorded["09_ci_ease_bivae_num_users"] == len(full["user_ids"]) == recorded["09_num_test_users"]
+    assert difference == pytest.approx(recorded["09_board_ease_ndcg"] - per_seed.mean(), abs=2e-4)
     assert low <= difference <= high
     assert recorded["09_verdict_ease_bivae"] == verdict(
         low, high, above="beats", below="trails", inside="cannot be told apart from")
-    # a paired difference of means over the same users: EASE's mean minus BiVAE's
-    assert difference == pytest.approx(recorded["09_board_ease_ndcg"] - recorded["09_bivae_ndcg"], abs=2e-4)
     assert recorded["09_paired_halfwidth_ease_bivae"] == pytest.approx((high - low) / 2, abs=2e-4)
     # "half-width ..., against ... for EASE's own interval": the paired one is the narrower
     assert recorded["09_paired_halfwidth_ease_bivae"] < recorded["09_board_ease_halfwidth"]
-    # "trained for N of its 500 epochs", "this shortened reproduction"
-    assert recorded["09_bivae_published_epochs"] == 500
-    assert 1 <= recorded["09_bivae_epochs"] < recorded["09_bivae_published_epochs"]
-    # "a difference of ... from the published 0.4751: it does not reach the published point"
-    published = PUBLISHED_ML100K["BiVAE"]["ndcg"]
-    assert recorded["09_bivae_gap_published"] == pytest.approx(recorded["09_bivae_ndcg"] - published, abs=2e-4)
-    assert recorded["09_bivae_gap_published"] < 0
-    assert 0.2 < recorded["09_bivae_ndcg"] < 0.55
-    # "that would take about ... s": the fit time scaled to the benchmark's epochs
-    scaled = recorded["09_bivae_fit_seconds"] * recorded["09_bivae_published_epochs"] / recorded["09_bivae_epochs"]
-    assert recorded["09_bivae_full_seconds"] == pytest.approx(scaled, rel=0.01, abs=1)
+    # "seed by seed, the difference runs from ... to ...": the same EASE against each seed's mean
+    by_seed = recorded["09_board_ease_ndcg"] - means
+    assert recorded["09_ease_bivae_seed_min"] == pytest.approx(by_seed.min(), abs=2e-4)
+    assert recorded["09_ease_bivae_seed_max"] == pytest.approx(by_seed.max(), abs=2e-4)
+    assert recorded["09_ease_bivae_seed_min"] <= difference <= recorded["09_ease_bivae_seed_max"]
+    assert 0 <= recorded["09_ease_bivae_seeds_agree"] <= 3
+    # the cost of stopping early: the recorded run of the live run's seed against the live run
+    assert str(recorded["09_bivae_seed"]) in full["runs"]
+    gain = recorded["09_ci_bivae_epochs_difference"]
+    seed_mean = np.mean(full["runs"][str(recorded["09_bivae_seed"])]["ndcg_per_user"])
+    assert gain == pytest.approx(seed_mean - recorded["09_bivae_ndcg"], abs=2e-4)
+    gain_low, gain_high = recorded["09_ci_bivae_epochs_low"], recorded["09_ci_bivae_epochs_high"]
+    assert gain_low <= gain <= gain_high
+    assert recorded["09_verdict_bivae_epochs"] == verdict(
+        gain_low, gain_high, above="raises", below="lowers", inside="does not measurably change")
 
 
 def test_long_study_record_is_read_back(recorded):
