@@ -432,7 +432,9 @@ class TextItemTable(nn.Module):
         return torch.cat([torch.zeros_like(mapped[:1]), mapped])
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.weight[tokens]
+        # nn.functional.embedding, not self.weight[tokens]: the backward of advanced indexing adds
+        # the rows of repeated tokens in a thread-dependent order on the CPU, so two runs differed
+        return nn.functional.embedding(tokens, self.weight)
 
 
 class TextMapSASRec(SASRec):

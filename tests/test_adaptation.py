@@ -153,6 +153,26 @@ def test_text_map_sasrec_has_no_per_item_parameter_and_scores_unseen_items():
         TextMapSASRec(vectors, kind="cubic")
 
 
+def test_text_map_sasrec_trains_the_same_twice_on_two_threads():
+    """Two fits from one seed give identical scores: the table's rows for repeated tokens must be added in a fixed
+    order (``self.weight[tokens]``'s backward adds them in a thread-dependent order: chapter 17's figures moved)."""
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(400, 96)).astype(np.float32)
+    sequences = [list(rng.integers(0, 400, rng.integers(5, 40))) for _ in range(300)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        runs = [
+            TextMapSASRec(vectors, kind="mlp", hidden=32, max_len=40, epochs=2, batch_size=64, seed=3)
+            .fit(sequences)
+            .score_next(sequences[:50])
+            for _ in range(2)
+        ]
+    finally:
+        torch.set_num_threads(threads)
+    assert np.array_equal(runs[0], runs[1])
+
+
 class _TinyTokenizer:
     pad_token_id = 0
 

@@ -83,7 +83,7 @@ def test_learner_lock_is_the_course_lock_narrowed():
     same versions, and leaves the site's and the instructor's tooling out."""
     learner, locked = pinned("requirements-learner.txt"), pinned("requirements.txt")
     assert {k: v for k, v in learner.items() if locked.get(k) != v} == {}, "pins differ from requirements.txt"
-    assert not {"jupyter-book", "pytest", "pip-tools", "cornac", "sphinx", "pybtex"} & set(learner)
+    assert not {"jupyter-book", "pytest", "pip-tools", "sphinx", "pybtex"} & set(learner)
     assert {"jupyterlab", "jupyterlab-myst", "nbgrader", "ipykernel", "pip"} <= set(learner)
 
 
