@@ -12,7 +12,11 @@ Tie policy of the full-ranking functions (:func:`top_k_items`, :func:`evaluate_f
 :func:`per_user_metrics`, :func:`next_item_ranks`, :func:`evaluate_next_item`): items are ordered
 by score, and equal scores by the lower item index, so a ranking never depends on the sort
 algorithm and a constant scorer recommends items 0, 1, 2, ... :func:`evaluate_sampled` follows its
-papers instead: a tie with a sampled negative counts against the held-out item.
+papers instead: a tie with a sampled negative counts against the held-out item. A chapter whose
+scorer ties by the thousand (popularity-like scores) asks :func:`next_item_ranks` for that second
+rule by name, ``ties="against the target"``, so the item ids cannot decide its figures.
+
+:func:`rank_metrics` turns ranks into one row of hit rate, NDCG and MRR per ranked target.
 
 Introduced in chapter 02 (Evaluation); next-item ranks added in chapter 05.
 """
@@ -36,12 +40,15 @@ __all__ = [
     "per_user_list_metrics",
     "evaluate_sampled",
     "exclusion_matrix",
+    "sampled_ranks",
     "next_item_ranks",
+    "rank_metrics",
     "evaluate_next_item",
 ]
 
 DEFAULT_METRICS = ("precision", "recall", "hit_rate", "map", "mrr", "ndcg")
 PER_USER_METRICS = ("ndcg", "recall", "hit_rate")
+TIE_RULES = ("lower index first", "against the target")
 
 
 def _check_scores(scores: np.ndarray) -> np.ndarray:
@@ -291,6 +298,62 @@ def per_user_metrics(
     return per_user_list_metrics(top, test, k=k, metrics=metrics)
 
 
+def sampled_ranks(
+    scores: np.ndarray,
+    train: sp.spmatrix,
+    test: sp.spmatrix,
+    *,
+    num_negatives: int = 100,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Rank of each held-out (user, item) pair among ``num_negatives`` random unseen items.
+
+    The candidates of :func:`evaluate_sampled`, one row per pair: for each user with a test item
+    (in increasing user order), ``num_negatives`` items absent from both ``train`` and ``test`` are
+    drawn without replacement from ``numpy.random.default_rng(seed)``, and each of the user's test
+    items is ranked among them. A tie with a negative counts against the test item.
+
+    Parameters
+    ----------
+    scores : array of shape (num_users, num_items)
+    train, test : sparse matrices of shape (num_users, num_items)
+    num_negatives : int, default 100
+    seed : int, default 0
+
+    Returns
+    -------
+    DataFrame
+        Columns ``user``, ``item`` and ``rank`` (int, 1 = best, in ``1..num_negatives + 1``),
+        one row per non-zero of ``test``.
+
+    Raises
+    ------
+    ValueError
+        ``num_negatives < 1``, or a user with fewer unseen items than ``num_negatives``.
+
+    Introduced in chapter 02 (Evaluation): its per-user interval of sampled NDCG.
+    """
+    scores = _check_scores(scores)
+    train = _check_matrix("train", train, scores.shape)
+    test = _check_matrix("test", test, scores.shape)
+    if num_negatives < 1:
+        raise ValueError(f"num_negatives must be >= 1, got {num_negatives}")
+    rng = np.random.default_rng(seed)
+    seen = (train + test) != 0
+    users, items, ranks = [], [], []
+    for user in np.flatnonzero(np.diff(test.indptr)):
+        unseen = np.flatnonzero(~seen[user].toarray().ravel())
+        if unseen.size < num_negatives:
+            raise ValueError(f"user row {user} has only {unseen.size} unseen items, fewer than num_negatives")
+        negatives = rng.choice(unseen, size=num_negatives, replace=False)
+        positives = test.indices[test.indptr[user]:test.indptr[user + 1]]
+        above = scores[user, negatives][None, :] >= scores[user, positives][:, None]
+        users.append(np.full(positives.size, user))
+        items.append(positives)
+        ranks.append(1 + above.sum(axis=1))
+    return pd.DataFrame({"user": np.concatenate(users), "item": np.concatenate(items), "rank": np.concatenate(ranks)})
+
+
 def evaluate_sampled(
     scores: np.ndarray,
     train: sp.spmatrix,
@@ -319,34 +382,20 @@ def evaluate_sampled(
     Returns
     -------
     dict
-        ``hit_rate`` and ``ndcg`` averaged over all (user, test item) pairs, and ``num_pairs``.
-        With one relevant item among the candidates, NDCG@k = 1 / log2(rank + 1) when the rank
-        is at most k.
+        ``hit_rate`` and ``ndcg`` averaged over all (user, test item) pairs of
+        :func:`sampled_ranks`, and ``num_pairs``. With one relevant item among the candidates,
+        NDCG@k = 1 / log2(rank + 1) when the rank is at most k.
 
     Introduced in chapter 02 (Evaluation).
     """
-    scores = _check_scores(scores)
-    train = _check_matrix("train", train, scores.shape)
-    test = _check_matrix("test", test, scores.shape)
-    if num_negatives < 1:
-        raise ValueError(f"num_negatives must be >= 1, got {num_negatives}")
-    if not 1 <= k <= num_negatives + 1:
+    if num_negatives >= 1 and not 1 <= k <= num_negatives + 1:
         raise ValueError(f"k must be in [1, num_negatives + 1 = {num_negatives + 1}], got {k}")
-    rng = np.random.default_rng(seed)
-    seen = (train + test) != 0
-    hits, gains = [], []
-    for user in np.flatnonzero(np.diff(test.indptr)):
-        unseen = np.flatnonzero(~seen[user].toarray().ravel())
-        if unseen.size < num_negatives:
-            raise ValueError(f"user row {user} has only {unseen.size} unseen items, fewer than num_negatives")
-        negatives = rng.choice(unseen, size=num_negatives, replace=False)
-        positives = test.indices[test.indptr[user]:test.indptr[user + 1]]
-        # rank of each positive among the negatives (1 = best); ties count against the positive
-        ranks = 1 + (scores[user, negatives][None, :] >= scores[user, positives][:, None]).sum(axis=1)
-        hits.append(ranks <= k)
-        gains.append(np.where(ranks <= k, 1.0 / np.log2(ranks + 1), 0.0))
-    hits, gains = np.concatenate(hits), np.concatenate(gains)
-    return {"hit_rate": float(hits.mean()), "ndcg": float(gains.mean()), "num_pairs": int(hits.size)}
+    pairs = rank_metrics(sampled_ranks(scores, train, test, num_negatives=num_negatives, seed=seed)["rank"], k)
+    return {
+        "hit_rate": float(pairs["hit_rate"].to_numpy().mean()),
+        "ndcg": float(pairs["ndcg"].to_numpy().mean()),
+        "num_pairs": len(pairs),
+    }
 
 
 def exclusion_matrix(exclude, shape: tuple[int, int]) -> sp.csr_matrix | None:
@@ -375,15 +424,19 @@ def exclusion_matrix(exclude, shape: tuple[int, int]) -> sp.csr_matrix | None:
     return sp.csr_matrix(matrix != 0)
 
 
-def next_item_ranks(scores, targets, *, exclude=None) -> np.ndarray:
+def next_item_ranks(scores, targets, *, exclude=None, ties: str = "lower index first") -> np.ndarray:
     """Rank (1 = best) of each sequence's target item among all items, with excluded items removed.
 
-    Tie policy, the same as :func:`top_k_items` and :func:`evaluate_full_ranking`: higher score
-    first, and among equal scores the lower item index first. So a target tied with items of
-    lower index ranks behind them, one tied with items of higher index ahead of them, and
+    Tie policy, by default the same as :func:`top_k_items` and :func:`evaluate_full_ranking`:
+    higher score first, and among equal scores the lower item index first. So a target tied with
+    items of lower index ranks behind them, one tied with items of higher index ahead of them, and
     ``rank <= k`` exactly when the target is in ``top_k_items(scores, k, exclude=...)``.
+    ``ties="against the target"`` (the rule of :func:`evaluate_sampled`) ranks the target behind
+    every item with an equal score, whatever its index: for scorers whose ties are common.
 
     >>> next_item_ranks([[0.5, 0.5, 0.5, 0.9]], [2]).tolist()  # behind item 3 and tied items 0, 1
+    [4.0]
+    >>> next_item_ranks([[0.5, 0.5, 0.5, 0.9]], [0], ties="against the target").tolist()
     [4.0]
 
     Parameters
@@ -394,6 +447,7 @@ def next_item_ranks(scores, targets, *, exclude=None) -> np.ndarray:
         Items that cannot be recommended (typically those already in the history): a sparse or
         dense (num_sequences, num_items) matrix whose non-zeros are excluded, or one collection of
         item indices per sequence (the history lists themselves work).
+    ties : {"lower index first", "against the target"}
 
     Returns
     -------
@@ -403,6 +457,8 @@ def next_item_ranks(scores, targets, *, exclude=None) -> np.ndarray:
 
     Introduced in chapter 05 (Sequential models and Transformers).
     """
+    if ties not in TIE_RULES:
+        raise ValueError(f"ties must be one of {TIE_RULES}, got {ties!r}")
     scores = np.array(scores, dtype=np.float64)  # a copy: excluded entries are overwritten below
     if scores.ndim != 2 or 0 in scores.shape:
         raise ValueError(f"scores must be a non-empty 2-D array (num_sequences, num_items), got shape {scores.shape}")
@@ -419,10 +475,62 @@ def next_item_ranks(scores, targets, *, exclude=None) -> np.ndarray:
         scores[r, c] = -np.inf
     target_scores = scores[rows, targets][:, None]
     better = (scores > target_scores).sum(axis=1)
-    tied_before = ((scores == target_scores) & (np.arange(num_items)[None, :] < targets[:, None])).sum(axis=1)
+    if ties == "against the target":
+        tied_before = (scores == target_scores).sum(axis=1) - 1  # every tied item but the target
+    else:
+        tied_before = ((scores == target_scores) & (np.arange(num_items)[None, :] < targets[:, None])).sum(axis=1)
     ranks = (1 + better + tied_before).astype(np.float64)
     ranks[target_excluded] = np.inf
     return ranks
+
+
+def rank_metrics(ranks, k: int) -> pd.DataFrame:
+    """Hit rate, NDCG and MRR at ``k`` of each ranked target, one row per rank.
+
+    With one relevant item at rank r: HR@k = [r <= k], NDCG@k = 1 / log2(r + 1) if r <= k else 0
+    (the ideal DCG is 1), MRR@k = 1 / r if r <= k else 0.
+
+    Parameters
+    ----------
+    ranks : 1-D array of shape (n,), values in ``1..`` or ``inf`` (a target never recommended)
+        For example :func:`next_item_ranks` or the ``rank`` column of :func:`sampled_ranks`.
+    k : int, k >= 1
+
+    Returns
+    -------
+    DataFrame
+        Float columns ``hit_rate``, ``ndcg``, ``mrr`` in [0, 1], one row per rank, in order.
+
+    Raises
+    ------
+    ValueError
+        ``ranks`` not 1-D, NaN or below 1; ``k`` not a positive integer.
+
+    Examples
+    --------
+    >>> rank_metrics([1, 3, np.inf], k=2)
+       hit_rate  ndcg  mrr
+    0       1.0   1.0  1.0
+    1       0.0   0.0  0.0
+    2       0.0   0.0  0.0
+
+    Introduced in issue 16 (the chapters' own rank-to-NDCG lines).
+    """
+    ranks = np.asarray(ranks, dtype=np.float64)
+    if ranks.ndim != 1:
+        raise ValueError(f"ranks must be 1-D, got shape {ranks.shape}")
+    if np.isnan(ranks).any() or (ranks < 1).any():
+        raise ValueError("ranks must be numbers >= 1 (inf for a target never recommended)")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    hit = ranks <= k
+    return pd.DataFrame(
+        {
+            "hit_rate": hit.astype(np.float64),
+            "ndcg": np.where(hit, 1.0 / np.log2(ranks + 1.0), 0.0),
+            "mrr": np.where(hit, 1.0 / ranks, 0.0),
+        }
+    )
 
 
 def evaluate_next_item(scores, targets, *, k: int = 10, exclude=None) -> dict[str, float]:
@@ -461,10 +569,7 @@ def evaluate_next_item(scores, targets, *, k: int = 10, exclude=None) -> dict[st
     num_items = np.shape(scores)[1]
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= num_items:
         raise ValueError(f"k must be an integer in [1, num_items = {num_items}], got {k!r}")
-    hit = ranks <= k
-    return {
-        "hit_rate": float(hit.mean()),
-        "ndcg": float(np.where(hit, 1.0 / np.log2(ranks + 1.0), 0.0).mean()),
-        "mrr": float(np.where(hit, 1.0 / ranks, 0.0).mean()),
-        "num_sequences": int(ranks.size),
+    per_target = rank_metrics(ranks, k)
+    return {name: float(per_target[name].to_numpy().mean()) for name in ("hit_rate", "ndcg", "mrr")} | {
+        "num_sequences": int(ranks.size)
     }

@@ -9,6 +9,7 @@ from recsys_helpers.evaluation import (
     evaluate_sampled,
     per_user_list_metrics,
     per_user_metrics,
+    sampled_ranks,
     top_k_items,
 )
 from recsys_helpers.metrics import ndcg_at_k
@@ -120,6 +121,26 @@ def test_sampled_rank_is_worked_out_by_hand():
     result = evaluate_sampled(scores, train, test, k=2, num_negatives=3)
     assert result == {"hit_rate": 1.0, "ndcg": pytest.approx(1 / np.log2(3)), "num_pairs": 1}
     assert evaluate_sampled(scores, train, test, k=1, num_negatives=3)["hit_rate"] == 0.0
+
+
+def test_sampled_ranks_are_the_pairs_behind_evaluate_sampled():
+    rng = np.random.default_rng(7)
+    num_users, num_items = 40, 120
+    test = sp.random(num_users, num_items, density=0.03, random_state=7, format="csr")
+    train = sp.random(num_users, num_items, density=0.05, random_state=8, format="csr")
+    train = train - train.multiply(test != 0)
+    scores = rng.integers(0, 6, size=(num_users, num_items)).astype(float)  # ties with negatives
+    pairs = sampled_ranks(scores, train, test, num_negatives=20, seed=3)
+    assert len(pairs) == test.nnz and pairs["user"].is_monotonic_increasing
+    assert (test[pairs["user"], pairs["item"]] != 0).all()
+    assert pairs["rank"].between(1, 21).all()
+    result = evaluate_sampled(scores, train, test, k=5, num_negatives=20, seed=3)
+    assert result["hit_rate"] == (pairs["rank"] <= 5).mean()
+    gains = np.where(pairs["rank"] <= 5, 1 / np.log2(pairs["rank"] + 1), 0.0)
+    assert result["ndcg"] == pytest.approx(gains.mean(), rel=1e-15)
+    # a tie with a negative counts against the test item: a constant scorer ranks it last
+    flat = sampled_ranks(np.zeros((num_users, num_items)), train, test, num_negatives=20, seed=3)
+    assert (flat["rank"] == 21).all()
 
 
 def test_explicitly_stored_zeros_are_not_interactions():

@@ -7,7 +7,13 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from recsys_helpers.evaluation import evaluate_full_ranking, evaluate_next_item, next_item_ranks, top_k_items
+from recsys_helpers.evaluation import (
+    evaluate_full_ranking,
+    evaluate_next_item,
+    next_item_ranks,
+    rank_metrics,
+    top_k_items,
+)
 from recsys_helpers.metrics import hit_rate_at_k, ndcg_at_k, reciprocal_rank_at_k
 from recsys_helpers.models.sequential import (
     GRU4Rec,
@@ -267,6 +273,38 @@ def test_ties_rank_the_lower_item_index_first_as_top_k_items_does():
     # a constant scorer ranks items by index, so only item 0 is a hit at k = 1
     constant = np.zeros((3, 4))
     assert evaluate_next_item(constant, [0, 1, 3], k=1)["hit_rate"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ties_against_the_target_count_every_tied_item_ahead(seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 4, size=(20, 30)).astype(float)  # many ties
+    targets = rng.integers(0, 30, size=20)
+    exclude = [rng.choice(30, size=5, replace=False) for _ in range(20)]
+    ranks = next_item_ranks(scores, targets, exclude=exclude, ties="against the target")
+    for row, (target, excluded) in enumerate(zip(targets, exclude)):
+        if target in excluded:
+            assert np.isinf(ranks[row])
+            continue
+        kept = np.setdiff1d(np.arange(30), excluded)
+        assert ranks[row] == (scores[row, kept] >= scores[row, target]).sum()  # the target itself counts 1
+    default = next_item_ranks(scores, targets, exclude=exclude)
+    assert (ranks >= default).all() and (ranks > default).any()
+    with pytest.raises(ValueError, match="ties must be one of"):
+        next_item_ranks(scores, targets, ties="pessimistic")
+
+
+def test_rank_metrics_are_the_one_relevant_item_formulas():
+    ranks = np.array([1, 2, 10, 11, np.inf])
+    frame = rank_metrics(ranks, k=10)
+    assert frame["hit_rate"].tolist() == [1, 1, 1, 0, 0]
+    np.testing.assert_allclose(frame["ndcg"], [1, 1 / np.log2(3), 1 / np.log2(11), 0, 0])
+    np.testing.assert_allclose(frame["mrr"], [1, 0.5, 0.1, 0, 0])
+    for bad, match in (([0, 1], ">= 1"), ([np.nan], ">= 1"), ([[1]], "1-D")):
+        with pytest.raises(ValueError, match=match):
+            rank_metrics(bad, k=10)
+    with pytest.raises(ValueError, match="positive integer"):
+        rank_metrics([1], k=0)
 
 
 def test_an_excluded_target_is_a_miss():

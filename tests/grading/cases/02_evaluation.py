@@ -474,6 +474,28 @@ def sampled_rank(scores, positive, negatives):
     scores = np.asarray(scores, dtype=float)
     return int(1 + np.sum(scores[np.asarray(negatives)] <= scores[positive]))
 ''',
+            "borrows the course's next_item_ranks (ties against the target)": '''
+import numpy as np
+from recsys_helpers.evaluation import next_item_ranks
+
+def sampled_rank(scores, positive, negatives):
+    row = np.asarray(scores, dtype=float)[[positive, *negatives]][None]
+    return int(next_item_ranks(row, [0], ties="against the target")[0])
+''',
+            "borrows the course's sampled_ranks": '''
+import numpy as np
+import scipy.sparse as sp
+from recsys_helpers.evaluation import sampled_ranks
+
+def sampled_rank(scores, positive, negatives):
+    scores = np.asarray(scores, dtype=float)
+    others = np.ones(scores.size)
+    others[[positive, *negatives]] = 0  # every item but the candidates counts as seen
+    test = np.zeros(scores.size)
+    test[positive] = 1
+    pairs = sampled_ranks(scores[None], sp.csr_matrix(others), sp.csr_matrix(test), num_negatives=len(negatives))
+    return int(pairs["rank"].iloc[0])
+''',
         },
     },
 }
