@@ -255,7 +255,7 @@ def add_exercise_navigation(nb: nbformat.NotebookNode, chapter: str) -> None:
 def cores_of(source: Path) -> int:
     """Cores to reserve while a notebook runs: ``metadata.course.cores``, default 1.
 
-    2 for a chapter that computes with two threads, or whose timings are its subject (07, 13).
+    2 for a chapter that computes with two threads, or whose timings are its subject (07, 09, 13).
     """
     cores = nbformat.read(source, as_version=4).metadata.get("course", {}).get("cores", 1)
     if not isinstance(cores, int) or cores < 1:
