@@ -329,7 +329,8 @@ def sampled_ranks(
     Raises
     ------
     ValueError
-        ``num_negatives < 1``, or a user with fewer unseen items than ``num_negatives``.
+        ``num_negatives < 1``, ``test`` without a non-zero, or a user with fewer unseen items than
+        ``num_negatives``.
 
     Introduced in chapter 02 (Evaluation): its per-user interval of sampled NDCG.
     """
@@ -338,6 +339,8 @@ def sampled_ranks(
     test = _check_matrix("test", test, scores.shape)
     if num_negatives < 1:
         raise ValueError(f"num_negatives must be >= 1, got {num_negatives}")
+    if test.nnz == 0:
+        raise ValueError("test has no non-zero entry: no (user, item) pair to rank")
     rng = np.random.default_rng(seed)
     seen = (train + test) != 0
     users, items, ranks = [], [], []

@@ -141,6 +141,8 @@ def test_sampled_ranks_are_the_pairs_behind_evaluate_sampled():
     # a tie with a negative counts against the test item: a constant scorer ranks it last
     flat = sampled_ranks(np.zeros((num_users, num_items)), train, test, num_negatives=20, seed=3)
     assert (flat["rank"] == 21).all()
+    with pytest.raises(ValueError, match="no non-zero entry"):
+        evaluate_sampled(scores, train, sp.csr_matrix(test.shape), k=5, num_negatives=20)
 
 
 def test_explicitly_stored_zeros_are_not_interactions():
