@@ -1,6 +1,8 @@
 """Tests of the pipeline step that turns an executed source notebook into the page a reader sees."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -172,6 +174,54 @@ def test_a_failing_notebook_is_reported_and_leaves_no_record(workspace, capsys):
     assert "broken on purpose" in capsys.readouterr().out
     assert not (execute.EXECUTED / "X_fails.json").exists()
     assert record_of("X_fine")["seconds"] > 0
+
+
+def test_a_kernel_that_dies_while_starting_is_started_once_more(workspace, monkeypatch, capsys):
+    real_start, starts = execute.start_run, []
+
+    def start(source, cores, folder, *, log_output, attempt=1):
+        starts.append((source.stem, attempt))
+        if attempt > 1 or source.stem == "X_fine":
+            return real_start(source, cores, folder, log_output=log_output, attempt=attempt)
+        raw = folder / source.name  # what papermill prints when the kernel process dies at start
+        with raw.with_suffix(".log").open("w") as log:
+            died = "raise SystemExit('RuntimeError: Kernel died before replying to kernel_info')"
+            process = subprocess.Popen([sys.executable, "-c", died], stdout=log, stderr=subprocess.STDOUT)
+        return execute.Run(source, cores, raw, process, attempt=attempt)
+
+    monkeypatch.setattr(execute, "start_run", start)
+    sources = [workspace("X_flaky"), workspace("X_fine")]
+    assert execute.execute_all(sources, jobs=2, log_output=False) == []
+    assert sorted(starts) == [("X_fine", 1), ("X_flaky", 1), ("X_flaky", 2)]
+    assert "X_flaky: the kernel died while starting; starting it again" in capsys.readouterr().out
+    assert record_of("X_flaky")["seconds"] > 0
+
+
+def test_a_notebook_failing_twice_at_start_or_once_in_a_cell_is_not_retried_further(workspace, monkeypatch):
+    real_start, starts = execute.start_run, []
+
+    def start(source, cores, folder, *, log_output, attempt=1):
+        starts.append(attempt)
+        raw = folder / source.name
+        with raw.with_suffix(".log").open("w") as log:
+            died = "raise SystemExit('RuntimeError: Kernel died before replying to kernel_info')"
+            process = subprocess.Popen([sys.executable, "-c", died], stdout=log, stderr=subprocess.STDOUT)
+        return execute.Run(source, cores, raw, process, attempt=attempt)
+
+    monkeypatch.setattr(execute, "start_run", start)
+    assert execute.execute_all([workspace("X_dead")], jobs=1, log_output=False) == ["X_dead"]
+    assert starts == [1, 2]
+    attempts = []
+
+    def counted(source, cores, folder, *, log_output, attempt=1):
+        attempts.append(attempt)
+        return real_start(source, cores, folder, log_output=log_output, attempt=attempt)
+
+    monkeypatch.setattr(execute, "start_run", counted)
+    # a cell that raises is the notebook's own failure: one attempt, reported
+    raises = workspace("X_raises", "raise RuntimeError('x')")
+    assert execute.execute_all([raises], jobs=1, log_output=False) == ["X_raises"]
+    assert attempts == [1]
 
 
 def test_cores_must_be_a_positive_integer(workspace):

@@ -284,9 +284,15 @@ class Run:
     process: subprocess.Popen
     start: float = field(default_factory=time.perf_counter)
     end: float | None = None
+    attempt: int = 1
 
 
-def start_run(source: Path, cores: int, folder: Path, *, log_output: bool) -> Run:
+#: What papermill prints when the kernel process dies before running any cell (two kernels started
+#: at the same moment can race for the same TCP ports). Such a run is started once more.
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
+
+
+def start_run(source: Path, cores: int, folder: Path, *, log_output: bool, attempt: int = 1) -> Run:
     raw = folder / source.name
     command = [
         sys.executable, "-m", "papermill", str(source), str(raw),
@@ -298,7 +304,7 @@ def start_run(source: Path, cores: int, folder: Path, *, log_output: bool) -> Ru
     log = raw.with_suffix(".log").open("w")  # papermill's messages: shown if the run fails
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    return Run(source, cores, raw, process)
+    return Run(source, cores, raw, process, attempt=attempt)
 
 
 def shared_machine_note(alongside: list[str]) -> nbformat.NotebookNode:
@@ -335,7 +341,9 @@ def execute_all(sources: list[Path], *, jobs: int, log_output: bool) -> list[str
     """Execute ``sources`` with at most ``jobs`` cores busy; return the chapters that failed.
 
     Notebooks that need every core run first, one at a time, then the rest, longest first, as
-    many at once as cores allow. A failed notebook keeps its earlier executed copy and record.
+    many at once as cores allow. A failed notebook keeps its earlier executed copy and record. A
+    run whose kernel died while starting (:data:`KERNEL_START_FAILURES`, before any cell ran) is
+    started once more and says so; a failure inside the notebook is never retried.
     """
     cores = {s: min(cores_of(s), jobs) for s in sources}
     order = sorted(sources, key=lambda s: (cores[s] < jobs, -last_seconds(s), s.stem))
@@ -358,6 +366,12 @@ def execute_all(sources: list[Path], *, jobs: int, log_output: bool) -> list[str
                 log = run.raw.with_suffix(".log").read_text(errors="replace")
                 if log_output:
                     print(log, flush=True)
+                if run.process.returncode != 0 and run.attempt == 1 and any(m in log for m in KERNEL_START_FAILURES):
+                    print(f"{run.source.stem}: the kernel died while starting; starting it again", flush=True)
+                    again = start_run(run.source, run.cores, Path(tmp), log_output=log_output, attempt=2)
+                    done.remove(run)
+                    running.append(again)
+                    continue
                 if run.process.returncode != 0:
                     failed.append(run.source.stem)
                     print(f"{run.source.stem}: FAILED\n{log[-3000:]}", flush=True)
