@@ -176,6 +176,15 @@ def test_a_failing_notebook_is_reported_and_leaves_no_record(workspace, capsys):
     assert record_of("X_fine")["seconds"] > 0
 
 
+def died_at_start(source, cores, folder, attempt):
+    """A run whose papermill reports what it prints when the kernel dies before any cell."""
+    raw = folder / source.name
+    with raw.with_suffix(".log").open("w") as log:
+        died = "raise SystemExit('RuntimeError: Kernel died before replying to kernel_info')"
+        process = subprocess.Popen([sys.executable, "-c", died], stdout=log, stderr=subprocess.STDOUT)
+    return execute.Run(source, cores, raw, process, attempt=attempt)
+
+
 def test_a_kernel_that_dies_while_starting_is_started_once_more(workspace, monkeypatch, capsys):
     real_start, starts = execute.start_run, []
 
@@ -183,11 +192,7 @@ def test_a_kernel_that_dies_while_starting_is_started_once_more(workspace, monke
         starts.append((source.stem, attempt))
         if attempt > 1 or source.stem == "X_fine":
             return real_start(source, cores, folder, log_output=log_output, attempt=attempt)
-        raw = folder / source.name  # what papermill prints when the kernel process dies at start
-        with raw.with_suffix(".log").open("w") as log:
-            died = "raise SystemExit('RuntimeError: Kernel died before replying to kernel_info')"
-            process = subprocess.Popen([sys.executable, "-c", died], stdout=log, stderr=subprocess.STDOUT)
-        return execute.Run(source, cores, raw, process, attempt=attempt)
+        return died_at_start(source, cores, folder, attempt)
 
     monkeypatch.setattr(execute, "start_run", start)
     sources = [workspace("X_flaky"), workspace("X_fine")]
@@ -202,11 +207,7 @@ def test_a_notebook_failing_twice_at_start_or_once_in_a_cell_is_not_retried_furt
 
     def start(source, cores, folder, *, log_output, attempt=1):
         starts.append(attempt)
-        raw = folder / source.name
-        with raw.with_suffix(".log").open("w") as log:
-            died = "raise SystemExit('RuntimeError: Kernel died before replying to kernel_info')"
-            process = subprocess.Popen([sys.executable, "-c", died], stdout=log, stderr=subprocess.STDOUT)
-        return execute.Run(source, cores, raw, process, attempt=attempt)
+        return died_at_start(source, cores, folder, attempt)
 
     monkeypatch.setattr(execute, "start_run", start)
     assert execute.execute_all([workspace("X_dead")], jobs=1, log_output=False) == ["X_dead"]

@@ -362,16 +362,14 @@ def execute_all(sources: list[Path], *, jobs: int, log_output: bool) -> list[str
             for run in [r for r in running if r.process.poll() is not None]:
                 run.end = time.perf_counter()
                 running.remove(run)
-                done.append(run)
                 log = run.raw.with_suffix(".log").read_text(errors="replace")
                 if log_output:
                     print(log, flush=True)
                 if run.process.returncode != 0 and run.attempt == 1 and any(m in log for m in KERNEL_START_FAILURES):
                     print(f"{run.source.stem}: the kernel died while starting; starting it again", flush=True)
-                    again = start_run(run.source, run.cores, Path(tmp), log_output=log_output, attempt=2)
-                    done.remove(run)
-                    running.append(again)
+                    running.append(start_run(run.source, run.cores, Path(tmp), log_output=log_output, attempt=2))
                     continue
+                done.append(run)
                 if run.process.returncode != 0:
                     failed.append(run.source.stem)
                     print(f"{run.source.stem}: FAILED\n{log[-3000:]}", flush=True)
